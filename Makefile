@@ -1,0 +1,51 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_APPLICANTS ?= 300
+PYTEST_ARGS ?=
+# PostgreSQL for the second test pass: CASEMGR_TEST_DATABASE_URL, else a local server if one answers.
+LOCAL_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/casemgr db upgrade
+	$(BIN)/casemgr demo --if-empty --applicants $(DEMO_APPLICANTS)
+	$(BIN)/casemgr run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	@status=0; \
+	echo "== tests on SQLite =="; \
+	CASEMGR_TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	pg_url="$${CASEMGR_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$pg_url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2).close()" 2>/dev/null; then \
+		pg_url="$(LOCAL_POSTGRES_URL)"; \
+	fi; \
+	if [ -n "$$pg_url" ]; then \
+		echo "== tests on PostgreSQL =="; \
+		CASEMGR_TEST_DATABASE_URL="$$pg_url" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	else \
+		echo "== no PostgreSQL answered on 127.0.0.1:5432 and CASEMGR_TEST_DATABASE_URL is unset: SQLite only =="; \
+	fi; \
+	exit $$status
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
