@@ -1,0 +1,61 @@
+"""Alembic environment for casemgr, run through Flask-Migrate (`casemgr db ...`)."""
+
+import logging
+from logging.config import fileConfig
+
+import sqlalchemy as sa
+from alembic import context
+from flask import current_app
+
+import casemgr.models  # noqa: F401 - registers every table on the metadata
+from casemgr.database import UTCDateTime
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+
+
+def render_item(type_, obj, autogen_context):
+    """Write casemgr's column types as plain SQLAlchemy types into migration scripts."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_offline():
+    url = target_db.engine.url.render_as_string(hide_password=False)
+    context.configure(url=url, target_metadata=target_db.metadata, literal_binds=True,
+                      render_item=render_item, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    def process_revision_directives(context, revision, directives):
+        """Do not write an empty migration when the models did not change."""
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("compare_type", True)
+
+    engine: sa.Engine = target_db.engine
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_db.metadata,
+                          **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
