@@ -1,0 +1,1 @@
+"""Users, roles, organisations, login and the permission policy."""

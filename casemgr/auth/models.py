@@ -1,0 +1,122 @@
+"""Organisations, users and their roles."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemgr.database import Base, TimestampMixin, VersionedMixin, str_enum, utcnow
+
+
+class OrganisationKind(enum.StrEnum):
+    AGENCY = "agency"
+    NGO = "ngo"
+
+    @property
+    def label(self) -> str:
+        return str({self.AGENCY: _l("Agency"), self.NGO: _l("NGO")}[self])
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CASEWORKER = "caseworker"
+    LEGAL_AID = "legal_aid"
+    ANALYST = "analyst"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def organisation_kinds(self) -> frozenset[OrganisationKind]:
+        """Which kind of organisation a user with this role may belong to."""
+        return ROLE_ORGANISATION_KINDS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.CASEWORKER: _l("Caseworker"),
+    Role.LEGAL_AID: _l("Legal aid (NGO)"),
+    Role.ANALYST: _l("Statistician"),
+    Role.AUDITOR: _l("Auditor"),
+}
+
+_ANY_KIND = frozenset(OrganisationKind)
+ROLE_ORGANISATION_KINDS = {
+    Role.ADMIN: _ANY_KIND,
+    Role.SUPERVISOR: frozenset({OrganisationKind.AGENCY}),
+    Role.CASEWORKER: frozenset({OrganisationKind.AGENCY}),
+    Role.LEGAL_AID: frozenset({OrganisationKind.NGO}),
+    Role.ANALYST: _ANY_KIND,
+    Role.AUDITOR: _ANY_KIND,
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Organisation(TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "kind"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class User(TimestampMixin, VersionedMixin, Base):
+    """A person who logs in. Never deleted once the audit log names them; deactivated instead."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # The Flask-Login id: rotating it ends every other session of this user.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+
+    # Flask-Login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.organisation.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r} {self.role}>"

@@ -1,0 +1,41 @@
+"""Form helpers shared by every package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import flash
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from casemgr.exceptions import StaleRecord, ValidationFailed
+
+
+def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
+    """Attach a service's field errors to the form; unknown fields go to the form as a whole."""
+    for field_name, messages in error.errors.items():
+        field = form._fields.get(field_name)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+def show_stale(form: FlaskForm, error: StaleRecord) -> list[dict[str, Any]]:
+    """Keep the user's entries, move the form to the current version, and return what
+    changed meanwhile, so saving again is a deliberate choice."""
+    flash(_("Not saved: someone changed this record after you opened it. Their changes are "
+            "listed below; the form shows your entries against the current version. "
+            "Save again to keep yours."), "warning")
+    form.version.data = error.current.version
+    form.version.raw_data = [str(error.current.version)]
+    return error.changes
+
+
+def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs, optionally led by an empty "any" option."""
+    choices = [SelectChoice("", str(blank))] if blank is not None else []
+    choices.extend(SelectChoice(value, str(label)) for value, label in pairs)
+    return choices
