@@ -1,0 +1,1 @@
+"""Applicants: the people casemgr serves."""

@@ -1,0 +1,1 @@
+"""The agency roles' start page."""

@@ -1,0 +1,20 @@
+"""The dashboard: what needs attention in the user's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from casemgr.auth.policy import Action, can, home_endpoint
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+def index() -> Any:
+    """Agency roles see their dashboard; every other role is sent to its own start page."""
+    if not can(current_user, Action.VIEW_DASHBOARD):
+        return redirect(url_for(home_endpoint(current_user)))
+    return render_template("dashboard/index.html")

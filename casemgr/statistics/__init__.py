@@ -1,0 +1,1 @@
+"""Annual registration statistics."""
