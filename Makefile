@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_APPLICANTS ?= 300
-PYTEST_ARGS ?=
+# Tests run in parallel, one database (SQLite file or PostgreSQL schema) per worker.
+PYTEST_ARGS ?= -n auto
 # PostgreSQL for the second test pass: CASEMGR_TEST_DATABASE_URL, else a local server if one answers.
 LOCAL_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 

@@ -85,10 +85,12 @@ def register_blueprints(app: Flask) -> None:
     from casemgr.audit.views import bp as audit_bp
     from casemgr.auth.admin_views import bp as admin_bp
     from casemgr.auth.views import bp as auth_bp
+    from casemgr.cases.views import bp as cases_bp
     from casemgr.dashboard.views import bp as dashboard_bp
     from casemgr.statistics.views import bp as statistics_bp
 
-    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, applicants_bp, statistics_bp):
+    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, applicants_bp, cases_bp,
+                      statistics_bp):
         app.register_blueprint(blueprint)
 
 

@@ -96,11 +96,15 @@ def demo(applicants: int, seed: int, if_empty: bool) -> None:
     """Load deterministic synthetic demo data and print the DEMO logins."""
     from casemgr.auth.models import User
     from casemgr.demo import DEMO_PASSWORD, load_demo
+    from casemgr.localtime import today
 
     if if_empty and db.session.execute(sa.select(User.id).limit(1)).first():
         click.echo("The database already has users; demo data not loaded.")
         return
-    logins = load_demo(db.session, applicants=applicants, seed=seed)
+    with click.progressbar(length=applicants, label="Creating demo applicants",
+                           file=sys.stderr) as bar:
+        logins = load_demo(db.session, applicants=applicants, seed=seed, today=today(),
+                           progress=lambda done: bar.update(done - bar.pos))
     db.session.commit()
     click.echo("")
     for username, role, organisation in logins:

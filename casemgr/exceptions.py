@@ -42,6 +42,14 @@ class StaleRecord(DomainError):
         super().__init__("This record was changed by someone else after you opened it.")
 
 
+class PermissionDenied(DomainError):
+    """The actor's role does not allow this step (a 403, recorded in the audit trail)."""
+
+
+class InvalidTransition(DomainError):
+    """A case cannot move this way; the message names the rule (a 409 on the API)."""
+
+
 class LoginFailed(DomainError):
     """Any failed login. One message for every cause, so it reveals nothing."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import flash
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from casemgr.exceptions import StaleRecord, ValidationFailed
+from casemgr.exceptions import InvalidTransition, PermissionDenied, StaleRecord, ValidationFailed
 
 
 def show_errors(form: FlaskForm, error: ValidationFailed) -> None:
@@ -39,3 +39,27 @@ def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[Sele
     choices = [SelectChoice("", str(blank))] if blank is not None else []
     choices.extend(SelectChoice(value, str(label)) for value, label in pairs)
     return choices
+
+
+def submit(form: FlaskForm, operation: Callable[[], Any]) -> bool:
+    """Run a service call for a validated form; turn its domain errors into form messages.
+
+    Returns True when the operation succeeded (the caller commits). A refusal by the
+    policy becomes an audited 403; a stale version keeps the user's entries and puts
+    what changed meanwhile on `form.stale_changes`.
+    """
+    from casemgr.auth.policy import deny
+
+    try:
+        operation()
+    except ValidationFailed as error:
+        show_errors(form, error)
+    except StaleRecord as error:
+        form.stale_changes = show_stale(form, error)  # type: ignore[attr-defined]
+    except InvalidTransition as error:
+        form.form_errors.append(error.message)
+    except PermissionDenied as error:
+        deny(error.message)
+    else:
+        return True
+    return False

@@ -37,35 +37,32 @@ def _plain(value: Any) -> Any:
     return getattr(value, "id", value)
 
 
-def ensure_current(
-    session: Session, record: Any, expected_version: int | None, object_type: str
-) -> None:
+def ensure_current(session: Session, record: Any, expected_version: int | None) -> None:
     """Refuse an edit built from an older version, naming what changed meanwhile."""
     if expected_version is None or expected_version == record.version:
         return
-    raise StaleRecord(record, changes_since(session, object_type, record.id, expected_version))
+    raise StaleRecord(record, changes_since(session, record, expected_version))
 
 
-def flush_versioned(session: Session, record: Any, object_type: str, version: int) -> None:
+def flush_versioned(session: Session, record: Any, version: int) -> None:
     """Flush; if another worker committed first, the mapper's version check fails: say so."""
     try:
         session.flush()
     except StaleDataError:
         session.rollback()
         current = session.get(type(record), record.id)
-        changes = changes_since(session, object_type, record.id, version)
-        raise StaleRecord(current, changes) from None
+        raise StaleRecord(current, changes_since(session, current, version)) from None
 
 
-def changes_since(
-    session: Session, object_type: str, object_id: Any, version: int
-) -> list[dict[str, Any]]:
-    """The field changes recorded in the audit trail after `version` of a record."""
+def changes_since(session: Session, record: Any, version: int) -> list[dict[str, Any]]:
+    """The field changes recorded in the audit trail after `version` of a record, each with
+    the field's current value (which the trail does not hold for sensitive fields)."""
     from casemgr.audit.models import AuditEvent
 
     events = session.execute(
         sa.select(AuditEvent)
-        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+        .where(AuditEvent.object_type == record.audit_type,
+               AuditEvent.object_id == str(record.id))
         .order_by(AuditEvent.id)
     ).scalars()
     changes = []
@@ -74,5 +71,6 @@ def changes_since(
             continue
         for field, (old, new) in (event.details.get("changes") or {}).items():
             changes.append({"field": field, "old": old, "new": new,
+                            "current": _plain(getattr(record, field, new)),
                             "by": event.actor_name, "at": event.occurred_at})
     return changes

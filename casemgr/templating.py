@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from casemgr.applicants.fields import country_names, language_names
 from casemgr.audit.services import AuditAction
 from casemgr.auth.policy import Action, can
 from casemgr.database import utcnow
@@ -64,6 +65,15 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint or "", **(request.view_args or {}), **args)
 
 
+def country_name(code: str) -> str:
+    return country_names().get(code, code)
+
+
+def language_list(codes: list[str]) -> str:
+    names = language_names()
+    return ", ".join(names.get(code, code) for code in codes)
+
+
 def action_label(action: str) -> str:
     try:
         return AuditAction(action).label
@@ -77,7 +87,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["number"] = _format_number
     app.jinja_env.globals.update(can=can, Action=Action, url_with=url_with,
-                                 action_label=action_label)
+                                 action_label=action_label, country_name=country_name,
+                                 language_list=language_list)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -1,24 +1,29 @@
 """The role × route matrix, built from the app's own URL map.
 
 Every route must have an entry in ROUTES: a new route without one fails the suite, so no
-page can appear without someone deciding who may use it.
+page can appear without someone deciding who may use it. Routes that name a person's
+record are also tried with a record outside the user's scope, which must answer 404.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from casemgr import create_app
 from casemgr.audit.models import AuditEvent
-from casemgr.auth.models import Role
+from casemgr.auth.models import OrganisationKind, Role
 from casemgr.extensions import db
 from tests.conftest import csrf_token
 
 EVERYONE = frozenset(Role)
 AGENCY = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CASEWORKER})
+PEOPLE = AGENCY | {Role.LEGAL_AID}
+SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+ADMIN = frozenset({Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Route:
     roles: frozenset[Role] = frozenset()
     method: str = "GET"
     public: bool = False
+    scoped: bool = False  # names a person's record: outside the user's scope it is 404
 
 
 ROUTES: dict[str, Route] = {
@@ -36,22 +42,35 @@ ROUTES: dict[str, Route] = {
     "auth.logout": Route("/logout", EVERYONE, "POST"),
     "auth.account": Route("/account", EVERYONE),
     "dashboard.index": Route("/", EVERYONE),  # non-agency roles are sent to their home
-    "applicants.index": Route("/applicants", AGENCY | {Role.LEGAL_AID}),
-    "statistics.index": Route("/statistics", frozenset({Role.ADMIN, Role.SUPERVISOR,
-                                                        Role.ANALYST})),
-    "admin.users": Route("/admin/users", frozenset({Role.ADMIN})),
-    "admin.user_new": Route("/admin/users/new", frozenset({Role.ADMIN})),
-    "admin.user_edit": Route("/admin/users/{user_id}", frozenset({Role.ADMIN})),
-    "admin.user_password": Route("/admin/users/{user_id}/password", frozenset({Role.ADMIN})),
-    "admin.user_active": Route("/admin/users/{user_id}/active", frozenset({Role.ADMIN}), "POST"),
-    "admin.organisations": Route("/admin/organisations", frozenset({Role.ADMIN})),
-    "admin.organisation_new": Route("/admin/organisations/new", frozenset({Role.ADMIN})),
-    "admin.organisation_edit": Route("/admin/organisations/{organisation_id}",
-                                     frozenset({Role.ADMIN})),
-    "admin.organisation_active": Route("/admin/organisations/{organisation_id}/active",
-                                       frozenset({Role.ADMIN}), "POST"),
+    "statistics.index": Route("/statistics", SUPERVISORS | {Role.ANALYST}),
+    "admin.users": Route("/admin/users", ADMIN),
+    "admin.user_new": Route("/admin/users/new", ADMIN),
+    "admin.user_edit": Route("/admin/users/{user_id}", ADMIN),
+    "admin.user_password": Route("/admin/users/{user_id}/password", ADMIN),
+    "admin.user_active": Route("/admin/users/{user_id}/active", ADMIN, "POST"),
+    "admin.organisations": Route("/admin/organisations", ADMIN),
+    "admin.organisation_new": Route("/admin/organisations/new", ADMIN),
+    "admin.organisation_edit": Route("/admin/organisations/{organisation_id}", ADMIN),
+    "admin.organisation_active": Route("/admin/organisations/{organisation_id}/active", ADMIN,
+                                       "POST"),
     "audit.index": Route("/admin/audit", frozenset({Role.ADMIN, Role.AUDITOR})),
     "audit.verify": Route("/admin/audit/verify", frozenset({Role.ADMIN, Role.AUDITOR}), "POST"),
+    "applicants.index": Route("/applicants", PEOPLE),
+    "applicants.register": Route("/applicants/new", AGENCY),
+    "applicants.detail": Route("/applicants/{applicant_id}", PEOPLE, scoped=True),
+    "applicants.edit": Route("/applicants/{applicant_id}/edit", AGENCY, scoped=True),
+    "applicants.lodge": Route("/applicants/{applicant_id}/cases/new", AGENCY, scoped=True),
+    "applicants.share": Route("/applicants/{applicant_id}/sharing", AGENCY, "POST",
+                              scoped=True),
+    "applicants.revoke": Route("/applicants/{applicant_id}/sharing/{sharing_id}/revoke",
+                               AGENCY, "POST", scoped=True),
+    "applicants.access_log": Route("/applicants/{applicant_id}/access-log", SUPERVISORS,
+                                   scoped=True),
+    "cases.detail": Route("/cases/{case_id}", PEOPLE, scoped=True),
+    "cases.transition": Route("/cases/{case_id}/transition", AGENCY, "POST", scoped=True),
+    "cases.extension": Route("/cases/{case_id}/extension", SUPERVISORS, "POST", scoped=True),
+    "cases.assignment": Route("/cases/{case_id}/assignment", SUPERVISORS, "POST", scoped=True),
+    "cases.add_note": Route("/cases/{case_id}/notes", PEOPLE, "POST", scoped=True),
 }
 
 
@@ -62,20 +81,40 @@ def test_every_route_is_in_the_matrix() -> None:
     assert ROUTES.keys() - endpoints == set(), "these routes no longer exist"
 
 
-def request(client, route: Route, **ids: int):
+@pytest.fixture
+def world(factories) -> dict[str, Any]:
+    """An agency and an NGO with one shared person; a second agency's person, shared with
+    another NGO, is out of everyone's scope but the admin's."""
+    agency = factories.organisation(OrganisationKind.AGENCY)
+    ngo = factories.organisation(OrganisationKind.NGO)
+    person = factories.applicant(agency=agency, share_with=ngo)
+    stranger = factories.applicant(share_with=factories.organisation(OrganisationKind.NGO))
+    target = factories.user(organisation=agency)
+
+    def ids(applicant) -> dict[str, int]:
+        return {"applicant_id": applicant.id, "case_id": applicant.cases[0].id,
+                "sharing_id": applicant.sharing[0].id, "user_id": target.id,
+                "organisation_id": agency.id}
+
+    return {"agency": agency, "ngo": ngo, "inside": ids(person), "outside": ids(stranger)}
+
+
+def request(client, route: Route, ids: dict[str, int]):
     path = route.path.format(**ids)
     if route.method == "GET":
         return client.get(path)
-    return client.post(path, data={"csrf_token": csrf_token(client, "/login"
-                                                            if not hasattr(client, "user")
-                                                            else "/account")})
+    page = "/account" if hasattr(client, "user") else "/login"
+    return client.post(path, data={"csrf_token": csrf_token(client, page)})
+
+
+def member_of(world: dict[str, Any], role: Role):
+    return world["ngo"] if role == Role.LEGAL_AID else world["agency"]
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_anonymous(client, factories, endpoint) -> None:
+def test_anonymous(client, world, endpoint) -> None:
     route = ROUTES[endpoint]
-    target = factories.user()
-    response = request(client, route, user_id=target.id, organisation_id=target.organisation_id)
+    response = request(client, route, world["inside"])
     if route.public:
         assert response.status_code == 200
     else:
@@ -85,16 +124,38 @@ def test_anonymous(client, factories, endpoint) -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("endpoint", sorted(e for e, r in ROUTES.items() if not r.public))
-def test_role(login_as, factories, endpoint, role) -> None:
+def test_role_on_records_in_scope(login_as, world, endpoint, role) -> None:
     route = ROUTES[endpoint]
-    client = login_as(role)
-    target = factories.user()
-    response = request(client, route, user_id=target.id, organisation_id=target.organisation_id)
+    client = login_as(role, organisation=member_of(world, role))
+    response = request(client, route, world["inside"])
     if role in route.roles:
         assert response.status_code in {200, 302}, response.status_code
     else:
         assert response.status_code == 403
         assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("endpoint", sorted(e for e, r in ROUTES.items() if r.scoped))
+def test_role_on_records_out_of_scope(login_as, world, endpoint, role) -> None:
+    """Out of scope is 404 (existence not disclosed); admins see everything; roles that
+    never see people are refused (403) before any record is looked up."""
+    route = ROUTES[endpoint]
+    client = login_as(role, organisation=member_of(world, role))
+    response = request(client, route, world["outside"])
+    if role == Role.ADMIN:
+        assert response.status_code in {200, 302}
+    elif Role(role) in PEOPLE:
+        assert response.status_code == 404
+        assert "Not found" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 403
+
+
+def test_unknown_ids_are_404(login_as) -> None:
+    client = login_as(Role.ADMIN)
+    assert client.get("/applicants/999999").status_code == 404
+    assert client.get("/cases/999999").status_code == 404
 
 
 def test_refusals_are_audited(app, login_as) -> None:

@@ -30,14 +30,20 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(sa.String(64), index=True)
     object_type: Mapped[str | None] = mapped_column(sa.String(32))
     object_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # The person the event concerns, for "who saw this file".
+    applicant_id: Mapped[int | None] = mapped_column(index=True)
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     def canonical_fields(self) -> dict[str, Any]:
-        """The fields the hash covers, in a form that survives a database round trip."""
-        return {
+        """The fields the hash covers, in a form that survives a database round trip.
+
+        Fields added after the first release enter only when set, so the hashes of
+        events written before them stay valid.
+        """
+        fields = {
             "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
             "actor_name": self.actor_name,
@@ -48,6 +54,9 @@ class AuditEvent(Base):
             "ip_address": self.ip_address,
             "prev_hash": self.prev_hash,
         }
+        if self.applicant_id is not None:
+            fields["applicant_id"] = self.applicant_id
+        return fields
 
 
 @sa.event.listens_for(AuditEvent, "before_update")

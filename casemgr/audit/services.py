@@ -42,6 +42,21 @@ class AuditAction(enum.StrEnum):
     ORGANISATION_REACTIVATED = "organisation.reactivated"
     AUDIT_VIEWED = "audit.viewed"
     AUDIT_VERIFIED = "audit.verified"
+    APPLICANT_REGISTERED = "applicant.registered"
+    APPLICANT_UPDATED = "applicant.updated"
+    APPLICANT_VIEWED = "applicant.viewed"
+    APPLICANTS_SEARCHED = "applicant.searched"
+    ACCESS_LOG_VIEWED = "applicant.access_log_viewed"
+    DUPLICATE_LINKED = "applicant.duplicate_linked"
+    DUPLICATE_DISMISSED = "applicant.duplicate_dismissed"
+    SHARING_GRANTED = "applicant.sharing_granted"
+    SHARING_REVOKED = "applicant.sharing_revoked"
+    CASE_LODGED = "case.lodged"
+    CASE_VIEWED = "case.viewed"
+    CASE_UPDATED = "case.updated"
+    CASE_TRANSITIONED = "case.transitioned"
+    DEADLINE_EXTENDED = "case.deadline_extended"
+    NOTE_ADDED = "case.note_added"
 
     @property
     def label(self) -> str:
@@ -65,7 +80,25 @@ ACTION_LABELS = {
     AuditAction.ORGANISATION_REACTIVATED: _l("Organisation reactivated"),
     AuditAction.AUDIT_VIEWED: _l("Audit log viewed"),
     AuditAction.AUDIT_VERIFIED: _l("Audit chain verified"),
+    AuditAction.APPLICANT_REGISTERED: _l("Applicant registered"),
+    AuditAction.APPLICANT_UPDATED: _l("Applicant changed"),
+    AuditAction.APPLICANT_VIEWED: _l("Applicant viewed"),
+    AuditAction.APPLICANTS_SEARCHED: _l("Applicants searched"),
+    AuditAction.ACCESS_LOG_VIEWED: _l("Access log viewed"),
+    AuditAction.DUPLICATE_LINKED: _l("Linked to an existing person"),
+    AuditAction.DUPLICATE_DISMISSED: _l("Confirmed not the same person"),
+    AuditAction.SHARING_GRANTED: _l("Sharing with an NGO granted"),
+    AuditAction.SHARING_REVOKED: _l("Sharing with an NGO revoked"),
+    AuditAction.CASE_LODGED: _l("Application lodged"),
+    AuditAction.CASE_VIEWED: _l("Case viewed"),
+    AuditAction.CASE_UPDATED: _l("Case changed"),
+    AuditAction.CASE_TRANSITIONED: _l("Case status changed"),
+    AuditAction.DEADLINE_EXTENDED: _l("Deadline extended"),
+    AuditAction.NOTE_ADDED: _l("Note added"),
 }
+
+# What "who saw this file" lists.
+READ_ACTIONS = frozenset({AuditAction.APPLICANT_VIEWED, AuditAction.CASE_VIEWED})
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
@@ -93,14 +126,15 @@ def record(
     action: AuditAction | str,
     *,
     actor: Any | None = None,
-    object_type: str | None = None,
-    object_id: Any = None,
+    subject: Any | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (flushed, not committed: it commits with the change).
 
-    `actor` is a User or None (e.g. a failed login for an unknown name). The client
-    address comes from `session.info["client"]`, which the web layer fills per request.
+    `actor` is a User or None (the CLI, or a failed login for an unknown name). `subject`
+    is the record the event is about: a model with an `audit_type` and, when it concerns
+    a person, an `audit_person_id`. The client address comes from
+    `session.info["client"]`, which the web layer fills per request.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
@@ -113,8 +147,9 @@ def record(
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None),
         action=str(action),
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
+        object_type=getattr(subject, "audit_type", None),
+        object_id=None if subject is None else str(subject.id),
+        applicant_id=getattr(subject, "audit_person_id", None),
         details=_json_safe(details or {}),
         ip_address=client.get("ip_address"),
         prev_hash=previous or GENESIS_HASH,

@@ -66,6 +66,7 @@ def new_session_token() -> str:
 
 class Organisation(TimestampMixin, VersionedMixin, Base):
     __tablename__ = "organisations"
+    audit_type = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -82,6 +83,7 @@ class User(TimestampMixin, VersionedMixin, Base):
     """A person who logs in. Never deleted once the audit log names them; deactivated instead."""
 
     __tablename__ = "users"
+    audit_type = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)

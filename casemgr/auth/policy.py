@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
@@ -22,23 +23,61 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Action(enum.StrEnum):
     USE_ACCOUNT = "account.use"
     VIEW_DASHBOARD = "dashboard.view"
-    VIEW_APPLICANTS = "applicants.view"
     VIEW_INTERNAL_STATISTICS = "statistics.internal"
     MANAGE_USERS = "users.manage"
     MANAGE_ORGANISATIONS = "organisations.manage"
     READ_AUDIT = "audit.read"
+    # people and their cases (always within the user's scope)
+    VIEW_APPLICANTS = "applicants.view"
+    REGISTER_APPLICANT = "applicants.register"
+    EDIT_APPLICANT = "applicants.edit"
+    MANAGE_SHARING = "applicants.share"
+    VIEW_ACCESS_LOG = "applicants.access_log"
+    LODGE_CASE = "cases.lodge"
+    TRANSITION_CASE = "cases.transition"
+    RECORD_DECISION = "cases.decide"
+    EXTEND_DEADLINE = "cases.extend"
+    ASSIGN_CASE = "cases.assign"
+    READ_INTERNAL_NOTES = "cases.internal_notes.read"
+    ADD_INTERNAL_NOTE = "cases.internal_notes.add"
+    ADD_SHARED_NOTE = "cases.shared_notes.add"
 
 
 _EVERYONE = {Action.USE_ACCOUNT}
-_AGENCY = _EVERYONE | {Action.VIEW_DASHBOARD, Action.VIEW_APPLICANTS}
+_CASEWORK = _EVERYONE | {
+    Action.VIEW_DASHBOARD, Action.VIEW_APPLICANTS, Action.REGISTER_APPLICANT,
+    Action.EDIT_APPLICANT, Action.MANAGE_SHARING, Action.LODGE_CASE, Action.TRANSITION_CASE,
+    Action.READ_INTERNAL_NOTES, Action.ADD_INTERNAL_NOTE, Action.ADD_SHARED_NOTE,
+}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.SUPERVISOR: frozenset(_AGENCY | {Action.VIEW_INTERNAL_STATISTICS}),
-    Role.CASEWORKER: frozenset(_AGENCY),
-    Role.LEGAL_AID: frozenset(_EVERYONE | {Action.VIEW_APPLICANTS}),
+    Role.SUPERVISOR: frozenset(_CASEWORK | {
+        Action.RECORD_DECISION, Action.EXTEND_DEADLINE, Action.ASSIGN_CASE,
+        Action.VIEW_ACCESS_LOG, Action.VIEW_INTERNAL_STATISTICS}),
+    Role.CASEWORKER: frozenset(_CASEWORK),
+    Role.LEGAL_AID: frozenset(_EVERYONE | {Action.VIEW_APPLICANTS, Action.ADD_SHARED_NOTE}),
     Role.ANALYST: frozenset(_EVERYONE | {Action.VIEW_INTERNAL_STATISTICS}),
     Role.AUDITOR: frozenset(_EVERYONE | {Action.READ_AUDIT}),
+}
+
+
+class Scope(enum.Enum):
+    """Which people a role may see at all (records outside it answer 404)."""
+
+    EVERYONE = "everyone"
+    OWN_AGENCY = "own_agency"
+    SHARED_WITH_ORGANISATION = "shared"
+    NOBODY = "nobody"
+
+
+ROLE_SCOPES: dict[Role, Scope] = {
+    Role.ADMIN: Scope.EVERYONE,
+    Role.SUPERVISOR: Scope.OWN_AGENCY,
+    Role.CASEWORKER: Scope.OWN_AGENCY,
+    Role.LEGAL_AID: Scope.SHARED_WITH_ORGANISATION,
+    Role.ANALYST: Scope.NOBODY,
+    Role.AUDITOR: Scope.NOBODY,
 }
 
 HOME_ENDPOINTS: dict[Role, str] = {
@@ -52,10 +91,60 @@ HOME_ENDPOINTS: dict[Role, str] = {
 
 
 def can(user: Any, action: Action, obj: Any = None) -> bool:
-    """Whether `user` may perform `action` (on `obj`, when given)."""
+    """Whether `user` may perform `action` (on `obj`, when given: it must be in scope)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return action in ROLE_ACTIONS[user.role]
+    if action not in ROLE_ACTIONS[user.role]:
+        return False
+    return obj is None or in_scope(user, obj)
+
+
+def applicant_scope(user: Any) -> sa.ColumnElement[bool]:
+    """The WHERE clause every list, search, count and export of people goes through."""
+    from casemgr.applicants.models import Applicant, SharingRecord
+
+    scope = ROLE_SCOPES[user.role] if user.is_authenticated else Scope.NOBODY
+    if scope is Scope.EVERYONE:
+        return sa.true()
+    if scope is Scope.OWN_AGENCY:
+        return Applicant.agency_id == user.organisation_id
+    if scope is Scope.SHARED_WITH_ORGANISATION:
+        return sa.exists().where(
+            SharingRecord.applicant_id == Applicant.id,
+            SharingRecord.organisation_id == user.organisation_id,
+            SharingRecord.revoked_on.is_(None),
+        )
+    return sa.false()
+
+
+def in_scope(user: Any, obj: Any) -> bool:
+    """Whether a loaded record (an applicant, or anything belonging to one) is visible."""
+    applicant = getattr(obj, "applicant", obj)
+    scope = ROLE_SCOPES[user.role]
+    if scope is Scope.EVERYONE:
+        return True
+    if scope is Scope.OWN_AGENCY:
+        return applicant.agency_id == user.organisation_id
+    if scope is Scope.SHARED_WITH_ORGANISATION:
+        return any(record.active and record.organisation_id == user.organisation_id
+                   for record in applicant.sharing)
+    return False
+
+
+def sees_internal_notes(user: Any) -> bool:
+    return can(user, Action.READ_INTERNAL_NOTES)
+
+
+def require_in_scope(obj: Any) -> None:
+    """404 for a record outside the current user's scope: its existence is not disclosed."""
+    if not in_scope(current_user, obj):
+        abort(404)
+
+
+def require(action: Action, obj: Any) -> None:
+    """For a record already known to be in scope: 403 (audited) unless permitted."""
+    if not can(current_user, action, obj):
+        deny(action, obj)
 
 
 def home_endpoint(user: Any) -> str:
@@ -81,8 +170,7 @@ def deny(action: Action | str, obj: Any = None) -> NoReturn:
     from casemgr.audit.services import AuditAction, record
     from casemgr.extensions import db
 
-    record(db.session, AuditAction.PERMISSION_DENIED, actor=current_user,
-           object_type=getattr(obj, "__tablename__", None), object_id=getattr(obj, "id", None),
+    record(db.session, AuditAction.PERMISSION_DENIED, actor=current_user, subject=obj,
            details={"action": str(action)})
     db.session.commit()
     abort(403)

@@ -53,7 +53,7 @@ def create_organisation(
     session.add(organisation)
     session.flush()
     record(session, AuditAction.ORGANISATION_CREATED, actor=actor,
-           object_type="organisation", object_id=organisation.id,
+           subject=organisation,
            details={"name": organisation.name, "kind": organisation.kind, "version": 1})
     return organisation
 
@@ -67,7 +67,7 @@ def update_organisation(
     kind: OrganisationKind | str,
     actor: User,
 ) -> Organisation:
-    ensure_current(session, organisation, version, "organisation")
+    ensure_current(session, organisation, version)
     kind = OrganisationKind(kind)
     if kind != organisation.kind:
         mismatched = [user.username for user in organisation.users
@@ -81,9 +81,9 @@ def update_organisation(
         "kind": kind,
     })
     if changes:
-        flush_versioned(session, organisation, "organisation", version)
+        flush_versioned(session, organisation, version)
         record(session, AuditAction.ORGANISATION_UPDATED, actor=actor,
-               object_type="organisation", object_id=organisation.id,
+               subject=organisation,
                details={"changes": changes, "version": organisation.version})
     return organisation
 
@@ -100,7 +100,7 @@ def set_organisation_active(
     session.flush()
     action = (AuditAction.ORGANISATION_REACTIVATED if active
               else AuditAction.ORGANISATION_DEACTIVATED)
-    record(session, action, actor=actor, object_type="organisation", object_id=organisation.id,
+    record(session, action, actor=actor, subject=organisation,
            details={"version": organisation.version})
 
 
@@ -148,7 +148,7 @@ def create_user(
                 organisation=organisation, password_hash=hash_password(password))
     session.add(user)
     session.flush()
-    record(session, AuditAction.USER_CREATED, actor=actor, object_type="user", object_id=user.id,
+    record(session, AuditAction.USER_CREATED, actor=actor, subject=user,
            details={"username": username, "role": role, "organisation_id": organisation.id,
                     "version": 1})
     return user
@@ -166,7 +166,7 @@ def update_user(
 ) -> User:
     """Change a user's name, role or organisation; a new role or organisation ends
     the user's sessions, so the new rights apply at once."""
-    ensure_current(session, user, version, "user")
+    ensure_current(session, user, version)
     role = Role(role)
     _check_role_fits(role, organisation)
     if user.id == actor.id and role != user.role:
@@ -177,9 +177,9 @@ def update_user(
     if "role" in changes or "organisation" in changes:
         user.session_token = new_session_token()
     if changes:
-        flush_versioned(session, user, "user", version)
-        record(session, AuditAction.USER_UPDATED, actor=actor, object_type="user",
-               object_id=user.id, details={"changes": changes, "version": user.version})
+        flush_versioned(session, user, version)
+        record(session, AuditAction.USER_UPDATED, actor=actor, subject=user,
+               details={"changes": changes, "version": user.version})
     return user
 
 
@@ -195,7 +195,7 @@ def set_user_active(session: Session, user: User, *, active: bool, actor: User) 
         user.locked_until = None
     session.flush()
     action = AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED
-    record(session, action, actor=actor, object_type="user", object_id=user.id,
+    record(session, action, actor=actor, subject=user,
            details={"version": user.version})
 
 
@@ -216,8 +216,8 @@ def change_password(
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()
     session.flush()
-    record(session, AuditAction.PASSWORD_CHANGED, actor=actor, object_type="user",
-           object_id=user.id, details={"by_admin": actor.id != user.id})
+    record(session, AuditAction.PASSWORD_CHANGED, actor=actor, subject=user,
+           details={"by_admin": actor.id != user.id})
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -261,8 +261,8 @@ def authenticate(
                 sa.update(User).where(User.id == user.id)
                 .values(failed_logins=0, locked_until=now + timedelta(minutes=lockout.minutes))
             )
-            record(session, AuditAction.LOCKOUT, actor=user, object_type="user",
-                   object_id=user.id, details={"minutes": lockout.minutes})
+            record(session, AuditAction.LOCKOUT, actor=user, subject=user,
+                   details={"minutes": lockout.minutes})
         _failed(session, user, name, "wrong_password")
     elif not user.is_active:
         _failed(session, user, name, "inactive")
@@ -270,15 +270,15 @@ def authenticate(
         sa.update(User).where(User.id == user.id)
         .values(failed_logins=0, locked_until=None, last_login_at=now)
     )
-    record(session, AuditAction.LOGIN, actor=user, object_type="user", object_id=user.id)
+    record(session, AuditAction.LOGIN, actor=user, subject=user)
     return user
 
 
 def _failed(session: Session, user: User | None, name: str, reason: str) -> NoReturn:
-    record(session, AuditAction.LOGIN_FAILED, actor=user, object_type="user",
-           object_id=user.id if user else None, details={"username": name, "reason": reason})
+    record(session, AuditAction.LOGIN_FAILED, actor=user, subject=user,
+           details={"username": name, "reason": reason})
     raise LoginFailed
 
 
 def record_logout(session: Session, user: User) -> None:
-    record(session, AuditAction.LOGOUT, actor=user, object_type="user", object_id=user.id)
+    record(session, AuditAction.LOGOUT, actor=user, subject=user)

@@ -7,7 +7,11 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from casemgr.auth.policy import Action, can, home_endpoint
+from casemgr.auth.policy import Action, applicant_scope, can, home_endpoint
+from casemgr.cases.models import CaseStatus
+from casemgr.dashboard import services
+from casemgr.extensions import db
+from casemgr.localtime import today
 
 bp = Blueprint("dashboard", __name__)
 
@@ -17,4 +21,9 @@ def index() -> Any:
     """Agency roles see their dashboard; every other role is sent to its own start page."""
     if not can(current_user, Action.VIEW_DASHBOARD):
         return redirect(url_for(home_endpoint(current_user)))
-    return render_template("dashboard/index.html")
+    scope = applicant_scope(current_user)
+    counts = services.status_counts(db.session, scope)
+    return render_template(
+        "dashboard/index.html", counts=counts, statuses=list(CaseStatus),
+        total=sum(counts.values()), due=services.due_items(db.session, scope, today()),
+        today=today())

@@ -1,0 +1,181 @@
+"""Applicants (the people casemgr serves), their aliases, name index and sharing records."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casemgr.database import Base, TimestampMixin, VersionedMixin, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from casemgr.auth.models import Organisation, User
+    from casemgr.cases.models import Case
+
+
+class Sex(enum.StrEnum):
+    F = "F"
+    M = "M"
+    X = "X"
+    U = "U"
+
+    @property
+    def label(self) -> str:
+        return str({Sex.F: _l("Female"), Sex.M: _l("Male"), Sex.X: _l("Other"),
+                    Sex.U: _l("Unknown")}[self])
+
+
+class Relationship(enum.StrEnum):
+    PRINCIPAL = "principal"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str({
+            Relationship.PRINCIPAL: _l("Principal applicant"), Relationship.SPOUSE: _l("Spouse"),
+            Relationship.CHILD: _l("Child"), Relationship.PARENT: _l("Parent"),
+            Relationship.SIBLING: _l("Sibling"), Relationship.OTHER: _l("Other relative"),
+        }[self])
+
+
+class Applicant(TimestampMixin, VersionedMixin, Base):
+    """One person. Field names are the record format's columns (INTERFACES §3)."""
+
+    __tablename__ = "applicants"
+    audit_type = "applicant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    given_names: Mapped[str] = mapped_column(sa.String(200))
+    native_name: Mapped[str | None] = mapped_column(sa.String(200))
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex, "sex"))
+    # As written: YYYY, YYYY-MM or YYYY-MM-DD; the precision is part of the fact.
+    date_of_birth: Mapped[str] = mapped_column(sa.String(10))
+    # The date ages are computed from: the 15th for a month, 1 July for a year.
+    birth_reference_date: Mapped[date] = mapped_column(index=True)
+    nationality: Mapped[str] = mapped_column(sa.String(3), index=True)
+    languages: Mapped[str] = mapped_column(sa.String(100), default="")
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    arrival_date: Mapped[date | None]
+    port_of_entry: Mapped[str | None] = mapped_column(sa.String(5))
+    family_group: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # (named by the record format; hence orm.relationship() below, not relationship())
+    relationship: Mapped[Relationship | None] = mapped_column(
+        str_enum(Relationship, "relationship"))
+    # The registering agency: agency roles see the applicants of their own agency.
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    agency: Mapped[Organisation] = orm.relationship(foreign_keys=[agency_id])
+    aliases: Mapped[list[ApplicantAlias]] = orm.relationship(
+        back_populates="applicant", cascade="all, delete-orphan", order_by="ApplicantAlias.id")
+    cases: Mapped[list[Case]] = orm.relationship(
+        back_populates="applicant", order_by="(Case.lodged_on, Case.id)")
+    sharing: Mapped[list[SharingRecord]] = orm.relationship(
+        back_populates="applicant", order_by="SharingRecord.id")
+
+    @property
+    def audit_person_id(self) -> int:
+        return self.id
+
+    @property
+    def display_name(self) -> str:
+        given = "" if self.given_names == "-" else f" {self.given_names}"
+        return f"{self.family_name.upper()}{given}"
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [code for code in self.languages.split(";") if code]
+
+    @property
+    def current_case(self) -> Case | None:
+        return next((case for case in self.cases if case.is_current), None)
+
+    def __repr__(self) -> str:
+        return f"<Applicant {self.id} {self.registration_no}>"
+
+
+class ApplicantAlias(Base):
+    """Another name the person is known by (other spellings, former names)."""
+
+    __tablename__ = "applicant_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    applicant: Mapped[Applicant] = orm.relationship(back_populates="aliases")
+
+
+class NameToken(Base):
+    """Transliterated name tokens of every written form of a person's name.
+
+    The search looks tokens up by prefix through the primary key index, so a name search
+    in any script is an index range scan, not a scan of the applicants table.
+    """
+
+    __tablename__ = "applicant_name_tokens"
+
+    token: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class SharingRecord(Base):
+    """The applicant's consent to share their file with an NGO (active until revoked)."""
+
+    __tablename__ = "sharing_records"
+    __table_args__ = (
+        sa.Index("ix_sharing_records_scope", "organisation_id", "revoked_on", "applicant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("applicants.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    granted_on: Mapped[date]
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_on: Mapped[date | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    applicant: Mapped[Applicant] = orm.relationship(back_populates="sharing")
+    organisation: Mapped[Organisation] = orm.relationship()
+    granted_by: Mapped[User | None] = orm.relationship(foreign_keys=[granted_by_id])
+    revoked_by: Mapped[User | None] = orm.relationship(foreign_keys=[revoked_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_on is None
+
+
+class DuplicateDismissal(Base):
+    """A user's decision that two records are not the same person (not shown again)."""
+
+    __tablename__ = "duplicate_dismissals"
+    __table_args__ = (sa.UniqueConstraint("applicant_id", "other_applicant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("applicants.id"), index=True)
+    other_applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("applicants.id"), index=True)
+    score: Mapped[int]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegistrationCounter(Base):
+    """The last registration number handed out per year (YYYY-NNNNNN)."""
+
+    __tablename__ = "registration_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,397 @@
+"""Registering and editing people: validation across fields, duplicates, the name index,
+sharing with NGOs, and the audit of every read and write. Services flush; callers commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casemgr.applicants import matching
+from casemgr.applicants.fields import birth_earliest, parse_date_of_birth
+from casemgr.applicants.models import (
+    Applicant,
+    ApplicantAlias,
+    DuplicateDismissal,
+    NameToken,
+    RegistrationCounter,
+    Relationship,
+    Sex,
+    SharingRecord,
+)
+from casemgr.audit.services import AuditAction, record
+from casemgr.auth.models import Organisation, OrganisationKind, User
+from casemgr.cases.models import ApplicationType, Case, LodgedAt
+from casemgr.exceptions import ValidationFailed
+from casemgr.records import apply_changes, ensure_current, flush_versioned
+
+# Identity values are not copied into the audit trail: it must not become a second,
+# unerasable register of who is in the system (retention anonymises the records).
+IDENTITY_FIELDS = frozenset({"family_name", "given_names", "native_name", "date_of_birth",
+                             "aliases"})
+PERSON_FIELDS = ("family_name", "given_names", "native_name", "sex", "date_of_birth",
+                 "nationality", "languages", "interpreter_needed", "arrival_date",
+                 "port_of_entry", "family_group", "relationship")
+CANDIDATE_LIMIT = 500
+
+
+@dataclass
+class PersonData:
+    """A person's columns of the record format, already parsed field by field."""
+
+    family_name: str
+    given_names: str
+    sex: Sex | str
+    date_of_birth: str
+    nationality: str
+    native_name: str | None = None
+    languages: str = ""
+    interpreter_needed: bool = False
+    arrival_date: date | None = None
+    port_of_entry: str | None = None
+    family_group: str | None = None
+    relationship: Relationship | str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+    def names(self) -> tuple[str, ...]:
+        forms = [f"{self.family_name} {self.given_names}", self.native_name or "", *self.aliases]
+        return tuple(form for form in forms if form and form.strip())
+
+    def key(self) -> matching.PersonKey:
+        return matching.PersonKey(self.names(), self.date_of_birth, self.nationality)
+
+
+@dataclass
+class LodgingData:
+    """Where and when an application was lodged."""
+
+    lodged_on: date
+    lodged_at: LodgedAt | str
+    port_of_entry: str | None = None
+    application_type: ApplicationType | str | None = None
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    applicant: Applicant
+    result: matching.MatchResult
+
+
+def person_key(applicant: Applicant) -> matching.PersonKey:
+    names = [f"{applicant.family_name} {applicant.given_names}", applicant.native_name or "",
+             *[alias.name for alias in applicant.aliases]]
+    return matching.PersonKey(tuple(n for n in names if n.strip()), applicant.date_of_birth,
+                              applicant.nationality)
+
+
+# --- validation across fields ----------------------------------------------------------------
+
+def check_person(person: PersonData, lodging: LodgingData | None = None,
+                 *, today: date | None = None) -> date:
+    """Rules that involve several fields; returns the birth reference date."""
+    today = today or date.today()
+    errors: dict[str, list[str]] = {}
+    person.family_name = " ".join(person.family_name.split())
+    person.given_names = " ".join(person.given_names.split()) or "-"
+    if not person.family_name:
+        errors.setdefault("family_name", []).append(_("Enter the family name."))
+    try:
+        person.date_of_birth, reference = parse_date_of_birth(person.date_of_birth, today=today)
+    except ValueError as error:
+        raise ValidationFailed({**errors, "date_of_birth": [str(error)]}) from None
+    born = birth_earliest(person.date_of_birth)
+    if person.arrival_date and person.arrival_date < born:
+        errors.setdefault("arrival_date", []).append(_("Arrival is before birth."))
+    if lodging is not None:
+        if lodging.lodged_on > today:
+            errors.setdefault("lodged_on", []).append(_("The date is in the future."))
+        if lodging.lodged_on < born:
+            errors.setdefault("lodged_on", []).append(
+                _("The application cannot be lodged before the date of birth."))
+        if person.arrival_date and person.arrival_date > lodging.lodged_on:
+            errors.setdefault("arrival_date", []).append(
+                _("Arrival cannot be after the application was lodged."))
+        if str(lodging.lodged_at) == LodgedAt.PORT_OF_ENTRY and not (
+                lodging.port_of_entry or person.port_of_entry):
+            errors.setdefault("port_of_entry", []).append(
+                _("Give the port of entry where the application was lodged."))
+    if errors:
+        raise ValidationFailed(errors)
+    return reference
+
+
+# --- registration numbers and the name index -------------------------------------------------
+
+def next_registration_no(session: Session, year: int) -> str:
+    """YYYY-NNNNNN from a per-year counter incremented atomically (safe across workers);
+    numbers already taken (e.g. imported) are skipped."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    while True:
+        statement = insert(RegistrationCounter).values(year=year, last_number=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["year"],
+            set_={"last_number": RegistrationCounter.last_number + 1},
+        ).returning(RegistrationCounter.last_number)
+        number = session.execute(statement).scalar_one()
+        candidate = f"{year}-{number:06d}"
+        if not session.execute(sa.select(Applicant.id).where(
+                Applicant.registration_no == candidate)).first():
+            return candidate
+
+
+def reindex_names(session: Session, applicant: Applicant) -> None:
+    """Rebuild the applicant's transliterated name tokens (after registration or a rename)."""
+    session.execute(sa.delete(NameToken).where(NameToken.applicant_id == applicant.id))
+    tokens = matching.name_tokens(f"{applicant.family_name} {applicant.given_names}",
+                                  applicant.native_name, *[a.name for a in applicant.aliases])
+    if tokens:
+        session.execute(sa.insert(NameToken), [
+            {"token": token[:40], "applicant_id": applicant.id} for token in sorted(tokens)])
+
+
+def _prefix_range(term: str) -> sa.ColumnElement[bool]:
+    """Tokens starting with `term`, as a range the primary-key index can answer."""
+    upper = term[:-1] + chr(ord(term[-1]) + 1)
+    return sa.and_(NameToken.token >= term, NameToken.token < upper)
+
+
+def search_clause(query: str) -> sa.ColumnElement[bool] | None:
+    """Match a registration number, or every word of a name in any script."""
+    text = query.strip()
+    if not text:
+        return None
+    if text[:4].isdigit():
+        return Applicant.registration_no.startswith(text, autoescape=True)
+    terms = matching.search_terms(text)
+    if not terms:
+        return sa.false()
+    return sa.and_(*[
+        Applicant.id.in_(sa.select(NameToken.applicant_id).where(_prefix_range(term)))
+        for term in terms
+    ])
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+def find_duplicates(
+    session: Session, person: PersonData, *, scope: sa.ColumnElement[bool],
+    exclude: set[int] | None = None,
+) -> list[DuplicateCandidate]:
+    """Likely duplicates of `person` among the applicants in `scope`, best first.
+
+    Candidates share the birth year (a different year is never a match) and a name token
+    prefix; each is then scored by matching.compare.
+    """
+    year = int(person.date_of_birth[:4])
+    prefixes = sorted({token[:4] for token in matching.name_tokens(*person.names())})
+    if not prefixes:
+        return []
+    token_match = sa.or_(*[_prefix_range(prefix) for prefix in prefixes])
+    candidates = session.execute(
+        sa.select(Applicant).where(
+            scope,
+            Applicant.birth_reference_date.between(date(year, 1, 1), date(year, 12, 31)),
+            Applicant.id.in_(sa.select(NameToken.applicant_id).where(token_match)),
+        ).limit(CANDIDATE_LIMIT)
+    ).scalars().all()
+    key = person.key()
+    found = []
+    for candidate in candidates:
+        if exclude and candidate.id in exclude:
+            continue
+        result = matching.is_likely_duplicate(key, person_key(candidate))
+        if result is not None:
+            found.append(DuplicateCandidate(candidate, result))
+    return sorted(found, key=lambda c: -c.result.score)
+
+
+def dismiss_duplicate(session: Session, applicant: Applicant, other: Applicant, score: int,
+                      *, actor: User | None) -> None:
+    """Record "not the same person", so the pair is not offered again."""
+    first, second = sorted((applicant.id, other.id))
+    exists = session.execute(sa.select(DuplicateDismissal.id).where(
+        DuplicateDismissal.applicant_id == first,
+        DuplicateDismissal.other_applicant_id == second)).first()
+    if not exists:
+        session.add(DuplicateDismissal(applicant_id=first, other_applicant_id=second,
+                                       score=score, decided_by_id=getattr(actor, "id", None)))
+    record(session, AuditAction.DUPLICATE_DISMISSED, actor=actor, subject=applicant,
+           details={"other_applicant_id": other.id, "score": score})
+
+
+def dismissed_pairs(session: Session, applicant_id: int) -> set[int]:
+    rows = session.execute(sa.select(DuplicateDismissal.applicant_id,
+                                      DuplicateDismissal.other_applicant_id).where(
+        sa.or_(DuplicateDismissal.applicant_id == applicant_id,
+               DuplicateDismissal.other_applicant_id == applicant_id))).all()
+    return {other if first == applicant_id else first for first, other in rows}
+
+
+# --- registration --------------------------------------------------------------------------
+
+def _agency_of(actor: User | None, agency: Organisation | None) -> Organisation:
+    agency = agency or (actor.organisation if actor else None)
+    if agency is None or agency.kind != OrganisationKind.AGENCY:
+        raise ValidationFailed.single("agency_id", _(
+            "Applicants are registered by an agency; your organisation is not one."))
+    return agency
+
+
+def register_applicant(
+    session: Session,
+    person: PersonData,
+    lodging: LodgingData,
+    *,
+    actor: User | None,
+    agency: Organisation | None = None,
+    registration_no: str | None = None,
+    today: date | None = None,
+) -> Applicant:
+    """Create a person with their first application (status, history and clocks)."""
+    from casemgr.cases.services import lodge_case
+
+    reference = check_person(person, lodging, today=today)
+    agency = _agency_of(actor, agency)
+    if registration_no:
+        if session.execute(sa.select(Applicant.id).where(
+                Applicant.registration_no == registration_no)).first():
+            raise ValidationFailed.single("registration_no", _(
+                "This registration number belongs to another person."))
+    else:
+        registration_no = next_registration_no(session, lodging.lodged_on.year)
+    applicant = Applicant(
+        registration_no=registration_no,
+        **{name: getattr(person, name) for name in PERSON_FIELDS},
+        birth_reference_date=reference,
+        agency=agency,
+        registered_by_id=getattr(actor, "id", None),
+        aliases=[ApplicantAlias(name=alias) for alias in person.aliases],
+    )
+    if applicant.port_of_entry is None and str(lodging.lodged_at) == LodgedAt.PORT_OF_ENTRY:
+        applicant.port_of_entry = lodging.port_of_entry
+    session.add(applicant)
+    session.flush()
+    reindex_names(session, applicant)
+    record(session, AuditAction.APPLICANT_REGISTERED, actor=actor, subject=applicant,
+           details={"registration_no": registration_no, "nationality": person.nationality,
+                    "version": 1})
+    lodge_case(session, applicant, lodging, actor=actor, today=today)
+    return applicant
+
+
+def register_family(
+    session: Session,
+    members: list[tuple[PersonData, Applicant | None]],
+    lodging: LodgingData,
+    *,
+    actor: User | None,
+    today: date | None = None,
+) -> list[Applicant]:
+    """Register a household lodging together. Each member is a new person, or an existing
+    one (a confirmed duplicate) who gets a new application. All share a family group."""
+    from casemgr.cases.services import lodge_case
+
+    group = next((p.family_group for p, _existing in members if p.family_group), None)
+    result: list[Applicant] = []
+    errors: dict[str, list[str]] = {}
+    for index, (person, existing) in enumerate(members):
+        try:
+            if existing is not None:
+                record(session, AuditAction.DUPLICATE_LINKED, actor=actor, subject=existing)
+                lodge_case(session, existing, lodging, actor=actor, today=today)
+                result.append(existing)
+            else:
+                result.append(register_applicant(session, person, lodging, actor=actor,
+                                                 today=today))
+        except ValidationFailed as error:
+            for name, messages in error.errors.items():
+                errors[f"members-{index}-{name}" if index else name] = messages
+    if errors:
+        raise ValidationFailed(errors)
+    if len(result) > 1:
+        group = group or f"F-{result[0].registration_no}"
+        for applicant in result:
+            applicant.family_group = applicant.family_group or group
+        session.flush()
+    return result
+
+
+def update_applicant(
+    session: Session, applicant: Applicant, person: PersonData, *, version: int,
+    actor: User, today: date | None = None,
+) -> Applicant:
+    """Save edited person columns; refuses a stale version and names what changed."""
+    ensure_current(session, applicant, version)
+    reference = check_person(person, today=today)
+    for case in applicant.cases:
+        if case.lodged_on < birth_earliest(person.date_of_birth):
+            raise ValidationFailed.single("date_of_birth", _(
+                "An application of this person was lodged before this date of birth."))
+    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    values["birth_reference_date"] = reference
+    changes = apply_changes(applicant, values,
+                            sensitive=IDENTITY_FIELDS | {"birth_reference_date"})
+    changes.pop("birth_reference_date", None)
+    aliases = [" ".join(alias.split()) for alias in person.aliases if alias.strip()]
+    if aliases != [alias.name for alias in applicant.aliases]:
+        applicant.aliases = [ApplicantAlias(name=alias) for alias in aliases]
+        changes["aliases"] = ["(changed; value not recorded)"] * 2
+    if changes:
+        flush_versioned(session, applicant, version)
+        if changes.keys() & IDENTITY_FIELDS:
+            reindex_names(session, applicant)
+        record(session, AuditAction.APPLICANT_UPDATED, actor=actor, subject=applicant,
+               details={"changes": changes, "version": applicant.version})
+    return applicant
+
+
+# --- sharing -------------------------------------------------------------------------------
+
+def grant_sharing(session: Session, applicant: Applicant, organisation: Organisation, *,
+                  actor: User | None, today: date | None = None) -> SharingRecord:
+    """Record the applicant's consent to share their file with an NGO."""
+    if organisation.kind != OrganisationKind.NGO or not organisation.active:
+        raise ValidationFailed.single("organisation_id", _("Choose an active NGO."))
+    if any(r.active and r.organisation_id == organisation.id for r in applicant.sharing):
+        raise ValidationFailed.single("organisation_id", _(
+            "The file is already shared with this organisation."))
+    sharing = SharingRecord(applicant=applicant, organisation=organisation,
+                            granted_on=today or date.today(),
+                            granted_by_id=getattr(actor, "id", None))
+    session.add(sharing)
+    session.flush()
+    record(session, AuditAction.SHARING_GRANTED, actor=actor, subject=applicant,
+           details={"organisation_id": organisation.id, "sharing_id": sharing.id})
+    return sharing
+
+
+def revoke_sharing(session: Session, sharing: SharingRecord, *, actor: User | None,
+                   today: date | None = None) -> None:
+    """End sharing; the NGO loses access at once. Cases it represents keep the link."""
+    if not sharing.active:
+        raise ValidationFailed.single("sharing", _("This sharing was already revoked."))
+    sharing.revoked_on = today or date.today()
+    sharing.revoked_by_id = getattr(actor, "id", None)
+    session.flush()
+    record(session, AuditAction.SHARING_REVOKED, actor=actor, subject=sharing.applicant,
+           details={"organisation_id": sharing.organisation_id, "sharing_id": sharing.id})
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+def record_view(session: Session, subject: Any, *, actor: User) -> None:
+    """Every view of a person or case page is audited ("who saw this file")."""
+    action = AuditAction.CASE_VIEWED if isinstance(subject, Case) else AuditAction.APPLICANT_VIEWED
+    record(session, action, actor=actor, subject=subject)
+
+
+def record_search(session: Session, filters: dict[str, Any], results: int, *,
+                  actor: User) -> None:
+    record(session, AuditAction.APPLICANTS_SEARCHED, actor=actor,
+           details={"filters": filters, "results": results})

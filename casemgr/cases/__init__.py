@@ -1,0 +1,1 @@
+"""Asylum cases: the legal procedure, its status history, clocks and notes."""
