@@ -95,6 +95,7 @@ def audit_verify() -> None:
 def demo(applicants: int, seed: int, if_empty: bool) -> None:
     """Load deterministic synthetic demo data and print the DEMO logins."""
     from casemgr.auth.models import User
+    from casemgr.database import refresh_statistics
     from casemgr.demo import DEMO_PASSWORD, load_demo
     from casemgr.localtime import today
 
@@ -104,7 +105,9 @@ def demo(applicants: int, seed: int, if_empty: bool) -> None:
     with click.progressbar(length=applicants, label="Creating demo applicants",
                            file=sys.stderr) as bar:
         logins = load_demo(db.session, applicants=applicants, seed=seed, today=today(),
-                           progress=lambda done: bar.update(done - bar.pos))
+                           progress=lambda done: bar.update(done - bar.pos),
+                           commit_every=50_000)
+    refresh_statistics(db.session)
     db.session.commit()
     click.echo("")
     for username, role, organisation in logins:

@@ -118,3 +118,18 @@ def init_request_context(app: Flask) -> None:
             "ip_address": request.remote_addr,
             "user_agent": (request.user_agent.string or "")[:200],
         }
+
+
+def dialect_insert(session: Any) -> Any:
+    """The INSERT construct with ON CONFLICT support for the session's database."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def refresh_statistics(session: Any) -> None:
+    """Let the query planner see the new data distribution after a bulk load.
+
+    Without it SQLite plans queries over a million rows as if the tables were empty.
+    """
+    session.execute(sa.text("ANALYZE"))

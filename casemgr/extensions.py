@@ -12,7 +12,9 @@ from flask_wtf import CSRFProtect
 
 from casemgr.database import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after a commit: views commit the audit event of a read before they
+# render, and must not reload every row of the page for it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from wtforms import widgets
 from wtforms.fields.choices import SelectChoice
 
 from casemgr.exceptions import InvalidTransition, PermissionDenied, StaleRecord, ValidationFailed
@@ -63,3 +66,30 @@ def submit(form: FlaskForm, operation: Callable[[], Any]) -> bool:
     else:
         return True
     return False
+
+
+@lru_cache(maxsize=64)
+def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f'<option value="{escape(value)}">{escape(label)}</option>'
+                   for value, label in pairs)
+
+
+class LongSelect(widgets.Select):
+    """A select over hundreds of fixed options (countries, languages).
+
+    The options' HTML is built once per distinct list and the chosen values are marked on
+    a copy, instead of rendering 250 options through WTForms on every page view.
+    """
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        options = _options_html(tuple((str(c.value), str(c.label)) for c in field.choices))
+        chosen = field.data if isinstance(field.data, list) else [field.data]
+        for value in chosen:
+            if value not in (None, ""):
+                marker = f'<option value="{escape(value)}">'
+                options = options.replace(marker, marker[:-1] + " selected>", 1)
+        params = widgets.html_params(name=field.name, **kwargs)  # escapes its values
+        return Markup(f"<select {params}>{options}</select>")  # noqa: S704 - all parts escaped

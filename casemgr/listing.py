@@ -7,9 +7,31 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import SelectPagination
 
 from casemgr.extensions import db
+
+# Beyond this many matches a list says "more than 10,000": an exact count would read every
+# matching row of a million-row table on each page view, and nobody pages that far.
+COUNT_CAP = 10_000
+# Page numbers beyond this are clamped (a huge OFFSET would overflow the database integer).
+MAX_PAGE = 100_000
+
+
+class CappedPagination(SelectPagination):
+    """Flask-SQLAlchemy's pagination with the count stopped at COUNT_CAP + 1 rows."""
+
+    def _query_count(self) -> int:
+        select = self._query_args["select"]
+        capped = (select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+                  .order_by(None).limit(COUNT_CAP + 1).subquery())
+        session = self._query_args["session"]
+        return int(session.execute(sa.select(sa.func.count()).select_from(capped)).scalar()
+                   or 0)
+
+    @property
+    def total_is_capped(self) -> bool:
+        return (self.total or 0) > COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -24,17 +46,21 @@ class Sorting:
         return requested if requested.lstrip("-") in self.columns else self.default
 
     def apply(self, query: sa.Select[Any], tiebreaker: Any) -> sa.Select[Any]:
+        """Order by the chosen column, ties broken by `tiebreaker` in the same direction
+        (so an index on the column, which ends in the row id, serves the whole order)."""
         key = self.current()
         column = self.columns[key.lstrip("-")]
-        order = column.desc() if key.startswith("-") else column.asc()
-        return query.order_by(order, tiebreaker)
+        if key.startswith("-"):
+            return query.order_by(column.desc(), tiebreaker.desc())
+        return query.order_by(column.asc(), tiebreaker.asc())
 
 
-def paginate(query: sa.Select[Any], *, per_page: int | None = None) -> Pagination:
-    """One page of results; a page number past the end or not a number gives page 1."""
-    return db.paginate(
-        query,
-        page=request.args.get("page", 1, type=int),
+def paginate(query: sa.Select[Any], *, per_page: int | None = None) -> CappedPagination:
+    """One page of results; a page number that is not a number gives page 1."""
+    return CappedPagination(
+        select=query,
+        session=db.session(),
+        page=min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
         per_page=per_page or current_app.config["PAGE_SIZE"],
         max_per_page=100,
         error_out=False,

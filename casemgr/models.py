@@ -8,10 +8,11 @@ from casemgr.applicants.models import (
     RegistrationCounter,
     SharingRecord,
 )
-from casemgr.audit.models import AuditEvent
+from casemgr.audit.models import AuditChainHead, AuditEvent
 from casemgr.auth.models import Organisation, User
 from casemgr.cases.models import Case, CaseEvent, CaseNote
+from casemgr.needs.models import SpecificNeed
 
-__all__ = ["Applicant", "ApplicantAlias", "AuditEvent", "Case", "CaseEvent", "CaseNote",
-           "DuplicateDismissal", "NameToken", "Organisation", "RegistrationCounter",
-           "SharingRecord", "User"]
+__all__ = ["Applicant", "ApplicantAlias", "AuditChainHead", "AuditEvent", "Case", "CaseEvent",
+           "CaseNote", "DuplicateDismissal", "NameToken", "Organisation", "RegistrationCounter",
+           "SharingRecord", "SpecificNeed", "User"]

@@ -24,6 +24,16 @@ _sequence = itertools.count(1)
 T = TypeVar("T")
 
 
+def letters(number: int) -> str:
+    """A number spelled in letters (names in travel documents have no digits)."""
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text = chr(ord("A") + digit) + text
+        if not number:
+            return text
+
+
 class Factories:
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -67,7 +77,7 @@ class Factories:
         optionally sharing their file with an NGO."""
         agency_id = (agency or self.organisation(OrganisationKind.AGENCY)).id
         number = next(_sequence)
-        values = {"family_name": f"TESTPERSON{number}", "given_names": "Alex", "sex": "M",
+        values = {"family_name": f"TESTPERSON{letters(number)}", "given_names": "Alex", "sex": "M",
                   "date_of_birth": "1990-05-17", "nationality": "RUS", **person}
 
         def build() -> Applicant:

@@ -7,6 +7,7 @@ parser returns the clean value or raises ValueError with a message fit for the u
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from functools import cache
 
@@ -89,10 +90,19 @@ def language_names() -> dict[str, str]:
     return {language.alpha_3: language.name for language in pycountry.languages}
 
 
+# Languages asylum seekers often speak that have no ISO 639-1 code: Dari, Sorani and
+# Kurmanji Kurdish, Rohingya, Standard and colloquial Arabic, Mandarin and Cantonese,
+# Hakka, Balochi, Southern Uzbek.
+ASYLUM_LANGUAGES = ("prs", "ckb", "kmr", "rhg", "arb", "apc", "arz", "ary", "cmn", "yue",
+                    "hak", "bal", "uzs")
+
+
 @cache
 def common_language_codes() -> tuple[str, ...]:
-    """The languages offered in forms: those with an ISO 639-1 code, by name."""
-    common = [lang for lang in pycountry.languages if hasattr(lang, "alpha_2")]
+    """The languages offered in forms: those with an ISO 639-1 code and the common asylum
+    languages that lack one, by name. Any other ISO 639-3 code is accepted on import."""
+    common = [lang for lang in pycountry.languages
+              if hasattr(lang, "alpha_2") or lang.alpha_3 in ASYLUM_LANGUAGES]
     return tuple(lang.alpha_3 for lang in sorted(common, key=lambda lang: lang.name))
 
 
@@ -109,6 +119,19 @@ def parse_languages(value: str | list[str]) -> str:
         if code not in codes:
             codes.append(code)
     return ";".join(codes)
+
+
+def check_latin(text: str) -> str:
+    """Names as in the travel document: Latin letters (accents allowed), spaces, hyphens,
+    apostrophes and dots. The original script goes in native_name."""
+    for char in text:
+        if char.isalpha() and not unicodedata.name(char, "").startswith("LATIN"):
+            raise ValueError(_("Use the Latin spelling of the travel document here; the "
+                               "name in its original script goes in “Name in original "
+                               "script”."))
+        if not (char.isalpha() or char in " -'’.,"):
+            raise ValueError(_("Use letters, spaces, hyphens and apostrophes only."))
+    return text
 
 
 def parse_port(text: str) -> str:

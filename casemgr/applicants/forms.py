@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from casemgr.applicants import fields
 from casemgr.applicants.models import Relationship, Sex
 from casemgr.cases.models import CaseStatus, LodgedAt
-from casemgr.forms import options
+from casemgr.forms import LongSelect, options
 
 MAX_FAMILY_MEMBERS = 12
 
@@ -34,9 +36,13 @@ def nationality_options(blank: Any = None) -> list[Any]:
     return options(sorted(names.items(), key=lambda item: item[1]), blank=blank)
 
 
-def language_options() -> list[Any]:
+def language_options(recorded: Iterable[str] = ()) -> list[Any]:
+    """The common languages, plus any other ISO 639-3 code already recorded for the person
+    (imported), so that editing shows it and does not silently drop it."""
     names = fields.language_names()
-    return options((code, f"{names[code]} ({code})") for code in fields.common_language_codes())
+    codes = list(fields.common_language_codes())
+    codes += [code for code in recorded if code in names and code not in codes]
+    return options((code, f"{names[code]} ({code})") for code in codes)
 
 
 def _sex_options() -> list[Any]:
@@ -57,6 +63,16 @@ class ParsedDateOfBirth:
             raise ValidationError(str(error)) from None
 
 
+class PlainText:
+    """Validator: no control characters other than whitespace (PostgreSQL cannot even store
+    a NUL; a BEL or an ESC in a name is never what the document says)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and any(unicodedata.category(char) == "Cc" and char not in "\t\n\r"
+                              for char in field.data):
+            raise ValidationError(_l("Remove the control characters from this field."))
+
+
 class ParsedPort:
     def __call__(self, form: Any, field: Any) -> None:
         if field.data:
@@ -67,16 +83,22 @@ class ParsedPort:
 
 
 def _nullable(value: Any) -> Any:
+    """Blank (or only whitespace, which Optional() lets through unvalidated) becomes None."""
+    if isinstance(value, str):
+        value = value.strip()
     return value or None
 
 
 class _IdentityFields:
-    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=100)],
+    family_name = StringField(_l("Family name"),
+                              validators=[DataRequired(), Length(max=100), PlainText()],
                               description=_l("Latin script, as in the travel document."))
-    given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=200)],
+    given_names = StringField(_l("Given names"),
+                              validators=[DataRequired(), Length(max=200), PlainText()],
                               description=_l("Latin script; “-” when the person has none."))
     native_name = StringField(_l("Name in original script"),
-                              validators=[Optional(), Length(max=200)], filters=[_nullable],
+                              validators=[Optional(), Length(max=200), PlainText()],
+                              filters=[_nullable],
                               description=_l("E.g. Cyrillic, Hangul, Arabic."))
     sex = SelectField(_l("Sex"), choices=_sex_options, validators=[DataRequired()])
     date_of_birth = StringField(
@@ -87,17 +109,18 @@ class _IdentityFields:
 class MemberForm(_IdentityFields, Form):
     """Another member of a household registering together."""
 
-    relationship = SelectField(_l("Relationship to the principal"),
+    relationship = SelectField(_l("Relationship to the principal"), validators=[Optional()],
                                choices=_relationship_options, filters=[_nullable])
-    nationality = SelectField(_l("Nationality"), filters=[_nullable],
+    nationality = SelectField(_l("Nationality"), validators=[Optional()], filters=[_nullable],
                               choices=lambda: nationality_options(blank=_l("Same as principal")))
     duplicate_decision = HiddenField()
 
 
 class _PersonFields(_IdentityFields):
     nationality = SelectField(_l("Nationality"), choices=nationality_options,
-                              validators=[DataRequired()])
+                              validators=[DataRequired()], widget=LongSelect())
     languages = SelectMultipleField(_l("Languages"), choices=language_options,
+                                    widget=LongSelect(multiple=True),
                                     validators=[Optional()], render_kw={"size": 6},
                                     description=_l("Hold Ctrl (⌘ on a Mac) to choose several."))
     interpreter_needed = BooleanField(_l("Interpreter needed"))
@@ -105,12 +128,14 @@ class _PersonFields(_IdentityFields):
     port_of_entry = StringField(_l("Port of entry"), validators=[Optional(), ParsedPort()],
                                 filters=[_nullable], render_kw={"autocapitalize": "characters"},
                                 description=_l("IATA airport (e.g. ICN) or UN/LOCODE port."))
-    family_group = StringField(_l("Family group"), validators=[Optional(), Length(max=64)],
+    family_group = StringField(_l("Family group"),
+                               validators=[Optional(), Length(max=64), PlainText()],
                                filters=[_nullable],
                                description=_l("Shared by the members of one household."))
     relationship = SelectField(_l("Relationship"), choices=_relationship_options,
-                               filters=[_nullable])
-    aliases = TextAreaField(_l("Other names"), validators=[Optional(), Length(max=2000)],
+                               validators=[Optional()], filters=[_nullable])
+    aliases = TextAreaField(_l("Other names"),
+                            validators=[Optional(), Length(max=2000), PlainText()],
                             description=_l("Other spellings or former names, one per line."))
 
 
@@ -146,19 +171,25 @@ class ConfirmForm(FlaskForm):
     """A POST carrying only the CSRF token (revoke, and similar one-click actions)."""
 
 
+# A filter left at "any" (""); whitespace is not blank here but an invalid choice, as the
+# views would otherwise receive it unvalidated.
+_BLANK = Optional(strip_whitespace=False)
+
+
 class ApplicantFilterForm(FlaskForm):
     """The applicant list's search and filters (GET: bookmarkable, no CSRF)."""
 
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or registration no."), validators=[Optional(), Length(max=100)])
-    nationality = SelectField(_l("Nationality"), validators=[Optional()],
+    q = StringField(_l("Name or registration no."),
+                    validators=[Optional(), Length(max=100), PlainText()])
+    nationality = SelectField(_l("Nationality"), validators=[_BLANK],
                               choices=lambda: nationality_options(blank=_l("Any")))
-    status = SelectField(_l("Status"), validators=[Optional()], choices=lambda: options(
+    status = SelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
         ((s.value, s.label) for s in CaseStatus), blank=_l("Any")))
-    lodged_at = SelectField(_l("Lodged"), validators=[Optional()], choices=lambda: options(
+    lodged_at = SelectField(_l("Lodged"), validators=[_BLANK], choices=lambda: options(
         ((p.value, p.label) for p in LodgedAt), blank=_l("Anywhere")))
-    port_of_entry = StringField(_l("Port"), validators=[Optional(), Length(max=5)])
-    assigned_to_id = SelectField(_l("Caseworker"), validators=[Optional()])
+    port_of_entry = StringField(_l("Port"), validators=[Optional(), Length(max=5), PlainText()])
+    assigned_to_id = SelectField(_l("Caseworker"), validators=[_BLANK])
     overdue = BooleanField(_l("Overdue only"))

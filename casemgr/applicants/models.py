@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casemgr.cases.models import CaseStatus, LodgedAt
 from casemgr.database import Base, TimestampMixin, VersionedMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -47,11 +48,39 @@ class Relationship(enum.StrEnum):
         }[self])
 
 
+LIST_FILTER_COLUMNS = ("agency_id", "nationality", "current_status", "current_lodged_at",
+                       "current_port", "current_assigned_to_id", "current_due_kind",
+                       "current_due_on")
+# Each lead ends with the sort column and the id, the list's tie-breaker (listing.Sorting).
+LIST_INDEXES = {
+    "lodged": ("current_lodged_on", "id"),
+    "status": ("current_status", "current_lodged_on", "id"),
+    "nationality": ("nationality", "current_lodged_on", "id"),
+    "due": ("current_due_on", "id"),
+    "assigned": ("current_assigned_to_id", "current_lodged_on", "id"),
+    "name": ("family_name", "id"),
+}
+
+
 class Applicant(TimestampMixin, VersionedMixin, Base):
     """One person. Field names are the record format's columns (INTERFACES §3)."""
 
     __tablename__ = "applicants"
+    __table_args__ = (
+        # The list filters and sorts on the current case's summary. Each index leads with
+        # one way to narrow or order the list and then carries every other filter column,
+        # so any combination of filters is answered inside the index: no table lookups
+        # until the 50 rows of the page, and counts stop at listing.COUNT_CAP.
+        *[sa.Index(f"ix_applicants_list_{name}", *lead, *[c for c in LIST_FILTER_COLUMNS
+                                                          if c not in lead])
+          for name, lead in LIST_INDEXES.items()],
+        sa.Index("ix_applicants_agency_status", "agency_id", "current_status"),
+    )
     audit_type = "applicant"
+    # The version counts edits of the person only: the current_* summary columns change
+    # with every case step and must not make an open edit form stale. Updates still check
+    # the version (a lost update is refused); services.update_applicant bumps it.
+    __mapper_args__ = {"version_id_col": VersionedMixin.version, "version_id_generator": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_no: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -63,7 +92,7 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
     date_of_birth: Mapped[str] = mapped_column(sa.String(10))
     # The date ages are computed from: the 15th for a month, 1 July for a year.
     birth_reference_date: Mapped[date] = mapped_column(index=True)
-    nationality: Mapped[str] = mapped_column(sa.String(3), index=True)
+    nationality: Mapped[str] = mapped_column(sa.String(3))
     languages: Mapped[str] = mapped_column(sa.String(100), default="")
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
     arrival_date: Mapped[date | None]
@@ -73,8 +102,20 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
     relationship: Mapped[Relationship | None] = mapped_column(
         str_enum(Relationship, "relationship"))
     # The registering agency: agency roles see the applicants of their own agency.
-    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    # The current application, copied here by cases.transitions.summarise so the list can
+    # filter and sort on one table with composite indexes (a million rows).
+    current_status: Mapped[CaseStatus | None] = mapped_column(
+        str_enum(CaseStatus, "current_status"))
+    current_lodged_on: Mapped[date | None]
+    current_lodged_at: Mapped[LodgedAt | None] = mapped_column(
+        str_enum(LodgedAt, "current_lodged_at"))
+    current_port: Mapped[str | None] = mapped_column(sa.String(5))
+    current_assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    current_due_on: Mapped[date | None]
+    current_due_kind: Mapped[str | None] = mapped_column(sa.String(32))
 
     agency: Mapped[Organisation] = orm.relationship(foreign_keys=[agency_id])
     aliases: Mapped[list[ApplicantAlias]] = orm.relationship(

@@ -9,11 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casemgr.applicants import matching
-from casemgr.applicants.fields import birth_earliest, parse_date_of_birth
+from casemgr.applicants.fields import birth_earliest, check_latin, parse_date_of_birth
 from casemgr.applicants.models import (
     Applicant,
     ApplicantAlias,
@@ -27,6 +26,7 @@ from casemgr.applicants.models import (
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import Organisation, OrganisationKind, User
 from casemgr.cases.models import ApplicationType, Case, LodgedAt
+from casemgr.database import dialect_insert
 from casemgr.exceptions import ValidationFailed
 from casemgr.records import apply_changes, ensure_current, flush_versioned
 
@@ -100,6 +100,13 @@ def check_person(person: PersonData, lodging: LodgingData | None = None,
     person.given_names = " ".join(person.given_names.split()) or "-"
     if not person.family_name:
         errors.setdefault("family_name", []).append(_("Enter the family name."))
+    for name in ("family_name", "given_names"):
+        value = getattr(person, name)
+        if value and value != "-":
+            try:
+                check_latin(value)
+            except ValueError as error:
+                errors.setdefault(name, []).append(str(error))
     try:
         person.date_of_birth, reference = parse_date_of_birth(person.date_of_birth, today=today)
     except ValueError as error:
@@ -130,8 +137,7 @@ def check_person(person: PersonData, lodging: LodgingData | None = None,
 def next_registration_no(session: Session, year: int) -> str:
     """YYYY-NNNNNN from a per-year counter incremented atomically (safe across workers);
     numbers already taken (e.g. imported) are skipped."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     while True:
         statement = insert(RegistrationCounter).values(year=year, last_number=1)
         statement = statement.on_conflict_do_update(
@@ -311,7 +317,8 @@ def register_family(
                                                  today=today))
         except ValidationFailed as error:
             for name, messages in error.errors.items():
-                errors[f"members-{index}-{name}" if index else name] = messages
+                # members[0] is the principal; members[1] is the form's members-0
+                errors[f"members-{index - 1}-{name}" if index else name] = messages
     if errors:
         raise ValidationFailed(errors)
     if len(result) > 1:
@@ -343,6 +350,7 @@ def update_applicant(
         applicant.aliases = [ApplicantAlias(name=alias) for alias in aliases]
         changes["aliases"] = ["(changed; value not recorded)"] * 2
     if changes:
+        applicant.version = version + 1  # see Applicant: person edits alone count
         flush_versioned(session, applicant, version)
         if changes.keys() & IDENTITY_FIELDS:
             reindex_names(session, applicant)

@@ -3,6 +3,7 @@ new applications, sharing with NGOs, and "who saw this file"."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +19,10 @@ from casemgr.applicants.forms import (
     ApplicantFilterForm,
     ConfirmForm,
     LodgeForm,
+    MemberForm,
     RegistrationForm,
     SharingForm,
+    language_options,
 )
 from casemgr.applicants.models import Applicant, SharingRecord
 from casemgr.audit.models import AuditEvent
@@ -35,6 +38,7 @@ from casemgr.auth.policy import (
 )
 from casemgr.cases import deadlines
 from casemgr.cases.models import Case, CaseStatus, LodgedAt
+from casemgr.exceptions import ValidationFailed
 from casemgr.extensions import db
 from casemgr.forms import options, submit
 from casemgr.listing import Sorting, paginate
@@ -46,9 +50,9 @@ SORTING = Sorting({
     "registration_no": Applicant.registration_no,
     "name": Applicant.family_name,
     "nationality": Applicant.nationality,
-    "status": Case.status,
-    "lodged_on": Case.lodged_on,
-    "due": Case.next_due_on,
+    "status": Applicant.current_status,
+    "lodged_on": Applicant.current_lodged_on,
+    "due": Applicant.current_due_on,
 }, default="-lodged_on")
 
 
@@ -80,13 +84,15 @@ def _caseworker_options(blank: Any) -> list[Any]:
 def index() -> Any:
     filters = ApplicantFilterForm(request.args)
     filters.assigned_to_id.choices = _caseworker_options(blank=_("Anyone"))
-    query = (sa.select(Applicant)
-             .join(Case, sa.and_(Case.applicant_id == Applicant.id, Case.is_current))
-             .where(applicant_scope(current_user)))
+    # One table: the applicant carries a summary of the current case (see
+    # transitions.summarise), so filters and sort orders are served by composite indexes.
+    query = sa.select(Applicant).where(applicant_scope(current_user))
     used = {key: value for key, value in request.args.items()
-            if value and key not in {"page", "sort"}}
-    if used and filters.validate():
-        query = _filtered(query, filters)
+            if value and key in filters._fields}
+    if used:
+        # Filters that cannot be applied show their messages and no results, never the
+        # unfiltered list presented as if it matched.
+        query = _filtered(query, filters) if filters.validate() else query.where(sa.false())
     page = paginate(SORTING.apply(query, Applicant.id))
     current_cases = {case.applicant_id: case for case in db.session.execute(
         sa.select(Case).where(Case.applicant_id.in_([a.id for a in page.items]),
@@ -108,16 +114,17 @@ def _filtered(query: sa.Select[Any], filters: ApplicantFilterForm) -> sa.Select[
     if filters.nationality.data:
         query = query.where(Applicant.nationality == filters.nationality.data)
     if filters.status.data:
-        query = query.where(Case.status == CaseStatus(filters.status.data))
+        query = query.where(Applicant.current_status == CaseStatus(filters.status.data))
     if filters.lodged_at.data:
-        query = query.where(Case.lodged_at == LodgedAt(filters.lodged_at.data))
+        query = query.where(Applicant.current_lodged_at == LodgedAt(filters.lodged_at.data))
     if filters.port_of_entry.data:
-        query = query.where(Case.port_of_entry == filters.port_of_entry.data.strip().upper())
+        query = query.where(Applicant.current_port == filters.port_of_entry.data.strip().upper())
     if filters.assigned_to_id.data:
-        query = query.where(Case.assigned_to_id == int(filters.assigned_to_id.data))
+        query = query.where(Applicant.current_assigned_to_id == int(filters.assigned_to_id.data))
     if filters.overdue.data:
-        query = query.where(Case.next_due_on < today(),
-                            Case.next_due_kind.in_([str(k) for k in deadlines.DECISION_KINDS]))
+        query = query.where(
+            Applicant.current_due_on < today(),
+            Applicant.current_due_kind.in_([str(k) for k in deadlines.DECISION_KINDS]))
     return query
 
 
@@ -177,9 +184,7 @@ def register() -> Any:
         if undecided:
             flash(_("Possible duplicates found. For each person below, say whether they are "
                     "someone already registered, then submit again."), "warning")
-        elif submit(form, lambda: registered.extend(services.register_family(
-                db.session, list(zip(people, links, strict=True)), _lodging(form),
-                actor=current_user, today=today()))):
+        elif submit(form, lambda: registered.extend(_register_household(form, people, links))):
             for index, applicant in enumerate(registered):
                 for candidate in candidates.get(index, []):
                     if candidate.applicant.id != applicant.id:
@@ -190,6 +195,34 @@ def register() -> Any:
                     numbers=", ".join(a.registration_no for a in registered)), "success")
             return redirect(url_for("applicants.detail", applicant_id=registered[0].id))
     return render_template("applicants/register.html", form=form, candidates=candidates)
+
+
+_MEMBER_KEY = re.compile(r"members-(\d+)-(\w+)")
+
+
+def _register_household(form: RegistrationForm, people: list[services.PersonData],
+                        links: list[Applicant | None]) -> list[Applicant]:
+    """register_family, with a member's errors shown on that member's fields (or, for the
+    dates the member shares with the principal, named after the member)."""
+    try:
+        return services.register_family(db.session, list(zip(people, links, strict=True)),
+                                        _lodging(form), actor=current_user, today=today())
+    except ValidationFailed as error:
+        principal_errors: dict[str, list[str]] = {}
+        for key, messages in error.errors.items():
+            match = _MEMBER_KEY.fullmatch(key)
+            if match is None or int(match[1]) >= len(form.members):
+                principal_errors[key] = messages
+                continue
+            member: MemberForm = form.members[int(match[1])].form
+            field = member._fields.get(match[2])
+            if field is not None and field.type != "HiddenField":
+                field.errors = [*field.errors, *messages]
+            else:
+                who = _("Member %(n)d (%(name)s)", n=int(match[1]) + 2,
+                        name=f"{member.family_name.data} {member.given_names.data}")
+                form.form_errors.extend(f"{who}: {message}" for message in messages)
+        raise ValidationFailed(principal_errors) from None
 
 
 def _lodging(form: Any) -> services.LodgingData:
@@ -235,6 +268,7 @@ def edit(applicant_id: int) -> Any:
     applicant = load_applicant(applicant_id)
     require(Action.EDIT_APPLICANT, applicant)
     form = ApplicantEditForm(obj=applicant)
+    form.languages.choices = language_options(recorded=applicant.language_codes)
     if request.method == "GET":
         form.languages.data = applicant.language_codes
         form.aliases.data = "\n".join(alias.name for alias in applicant.aliases)
@@ -260,6 +294,7 @@ def lodge(applicant_id: int) -> Any:
     if request.method == "GET":
         form.lodged_on.data = today()
     lodged: list[Case] = []
+
     if form.validate_on_submit() and submit(form, lambda: lodged.append(lodge_case(
             db.session, applicant, _lodging(form), actor=current_user, today=today()))):
         db.session.commit()

@@ -59,6 +59,22 @@ class AuditEvent(Base):
         return fields
 
 
+class AuditChainHead(Base):
+    """The one row that holds the newest hash of the chain.
+
+    Appending starts with an UPDATE of this row, which makes concurrent appenders from
+    several workers wait for each other on both databases (a row lock on PostgreSQL, the
+    write lock on SQLite), so each links to the hash the previous one wrote. It also lets
+    verification notice that events were cut off at the end.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    events: Mapped[int] = mapped_column(default=0)
+
+
 @sa.event.listens_for(AuditEvent, "before_update")
 @sa.event.listens_for(AuditEvent, "before_delete")
 def _refuse_change(_mapper: Any, _connection: Any, target: AuditEvent) -> None:

@@ -18,11 +18,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from casemgr.audit.models import GENESIS_HASH, AuditEvent
-from casemgr.database import utcnow
-
-# Any constant will do; it only has to be the same for every worker.
-AUDIT_CHAIN_LOCK = 0x6361_7365_6D67_72
+from casemgr.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from casemgr.database import dialect_insert, utcnow
 
 
 class AuditAction(enum.StrEnum):
@@ -57,6 +54,8 @@ class AuditAction(enum.StrEnum):
     CASE_TRANSITIONED = "case.transitioned"
     DEADLINE_EXTENDED = "case.deadline_extended"
     NOTE_ADDED = "case.note_added"
+    STATISTICS_DOWNLOADED = "statistics.downloaded"
+    STATISTICS_EXPORTED = "statistics.exported"
 
     @property
     def label(self) -> str:
@@ -95,6 +94,8 @@ ACTION_LABELS = {
     AuditAction.CASE_TRANSITIONED: _l("Case status changed"),
     AuditAction.DEADLINE_EXTENDED: _l("Deadline extended"),
     AuditAction.NOTE_ADDED: _l("Note added"),
+    AuditAction.STATISTICS_DOWNLOADED: _l("Statistics downloaded"),
+    AuditAction.STATISTICS_EXPORTED: _l("Statistics exported (command line)"),
 }
 
 # What "who saw this file" lists.
@@ -121,6 +122,53 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=convert))
 
 
+def _chain_head(session: Session) -> str:
+    """Take the chain for this transaction and return its newest hash.
+
+    The UPDATE locks the head row until commit (see AuditChainHead), so appends from
+    several workers queue up instead of forking the chain.
+    """
+    lock = (sa.update(AuditChainHead).where(AuditChainHead.id == 1)
+            .values(events=AuditChainHead.events).returning(AuditChainHead.last_hash))
+    head = session.execute(lock).scalar_one_or_none()
+    if head is None:  # an empty database: the first event ever
+        session.execute(dialect_insert(session)(AuditChainHead).values(
+            id=1, last_hash=GENESIS_HASH, events=0).on_conflict_do_nothing())
+        head = session.execute(lock).scalar_one()
+    return head
+
+
+def _advance_head(session: Session, last_hash: str, count: int) -> None:
+    session.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(
+        last_hash=last_hash, events=AuditChainHead.events + count))
+
+
+def _event(session: Session, action: AuditAction | str, actor: Any | None, subject: Any | None,
+           details: dict[str, Any] | None, prev_hash: str) -> AuditEvent:
+    client = session.info.get("client") or {}
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", None),
+        action=str(action),
+        object_type=_attribute(subject, "audit_type"),
+        object_id=None if subject is None else str(_attribute(subject, "id")),
+        applicant_id=_attribute(subject, "audit_person_id"),
+        details=_json_safe(details or {}),
+        ip_address=client.get("ip_address"),
+        prev_hash=prev_hash,
+    )
+    event.hash = compute_hash(event)
+    return event
+
+
+def _attribute(subject: Any, name: str) -> Any:
+    """Subjects are model objects, or plain dicts from the bulk writer."""
+    if isinstance(subject, dict):
+        return subject.get(name)
+    return getattr(subject, name, None)
+
+
 def record(
     session: Session,
     action: AuditAction | str,
@@ -136,29 +184,34 @@ def record(
     a person, an `audit_person_id`. The client address comes from
     `session.info["client"]`, which the web layer fills per request.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
-    previous = session.execute(
-        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    client = session.info.get("client") or {}
-    event = AuditEvent(
-        occurred_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", None),
-        action=str(action),
-        object_type=getattr(subject, "audit_type", None),
-        object_id=None if subject is None else str(subject.id),
-        applicant_id=getattr(subject, "audit_person_id", None),
-        details=_json_safe(details or {}),
-        ip_address=client.get("ip_address"),
-        prev_hash=previous or GENESIS_HASH,
-    )
-    event.hash = compute_hash(event)
+    event = _event(session, action, actor, subject, details, _chain_head(session))
     session.add(event)
     session.flush()
+    _advance_head(session, event.hash, 1)
     return event
 
+
+def record_many(
+    session: Session,
+    action: AuditAction | str,
+    *,
+    actor: Any | None,
+    events: list[tuple[Any, dict[str, Any]]],
+) -> None:
+    """Append one event per (subject, details) pair in a single multi-row INSERT (bulk
+    imports). The chain is the same as if `record` had been called for each."""
+    if not events:
+        return
+    previous = _chain_head(session)
+    rows = []
+    table = AuditEvent.__table__
+    for subject, details in events:
+        event = _event(session, action, actor, subject, details, previous)
+        rows.append({column.key: getattr(event, column.key) for column in table.columns
+                     if column.key != "id"})
+        previous = event.hash
+    session.execute(table.insert(), rows)
+    _advance_head(session, previous, len(rows))
 
 @dataclass(frozen=True)
 class ChainReport:
@@ -178,13 +231,19 @@ def verify_chain(session: Session) -> ChainReport:
     rows = session.execute(
         sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
     ).scalars()
+    last_id = None
     for event in rows:
         if event.prev_hash != expected_prev:
             return ChainReport(count, event.id, "does not link to the event before it")
         if compute_hash(event) != event.hash:
             return ChainReport(count, event.id, "its content does not match its hash")
         expected_prev = event.hash
+        last_id = event.id
         count += 1
+    head = session.get(AuditChainHead, 1)
+    if head is not None and head.last_hash != expected_prev:
+        return ChainReport(count, last_id, "is not the newest event the chain recorded: "
+                           "events after it were removed")
     return ChainReport(count)
 
 

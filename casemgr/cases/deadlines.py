@@ -126,10 +126,11 @@ def running_clocks(case: Any) -> list[Clock]:
         clocks.append(Clock(ClockKind.REFERRAL_DECISION,
                             case.lodged_on + timedelta(days=REFERRAL_DAYS)))
     elif status == "not_referred":
-        start = case.referral_decided_on or case.status_since
+        start = _served(case.referral_notice_on, case.referral_decided_on) or case.status_since
         clocks.append(Clock(ClockKind.SUIT_WINDOW, start + timedelta(days=SUIT_WINDOW_DAYS)))
     elif status == "first_instance":
-        due = case.decision_extended_to or add_months(case.lodged_on, DECISION_MONTHS)
+        start = case.decision_clock_from or case.lodged_on
+        due = case.decision_extended_to or add_months(start, DECISION_MONTHS)
         clocks.append(Clock(ClockKind.FIRST_INSTANCE_DECISION, due))
         clocks.append(Clock(ClockKind.WORK_ELIGIBILITY,
                             add_months(case.lodged_on, WORK_ELIGIBILITY_MONTHS),

@@ -110,8 +110,8 @@ class Case(TimestampMixin, VersionedMixin, Base):
     audit_type = "case"
     __table_args__ = (
         sa.Index("ix_cases_current_status", "is_current", "status"),
-        sa.Index("ix_cases_next_due", "is_current", "next_due_on"),
-        sa.Index("ix_cases_later_due", "is_current", "later_due_on"),
+        sa.Index("ix_cases_next_due", "next_due_kind", "next_due_on"),
+        sa.Index("ix_cases_later_due", "later_due_kind", "later_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,9 +132,13 @@ class Case(TimestampMixin, VersionedMixin, Base):
     referral_decision: Mapped[ReferralDecision | None] = mapped_column(
         str_enum(ReferralDecision, "referral_decision"))
     referral_decided_on: Mapped[date | None]
+    referral_notice_on: Mapped[date | None]
     decision: Mapped[Decision | None] = mapped_column(str_enum(Decision, "decision"))
     decision_on: Mapped[date | None]
     decision_notice_on: Mapped[date | None]
+    # The first-instance decision is due six months from this date: the lodging, or the
+    # day a court sent the case back for a new decision.
+    decision_clock_from: Mapped[date | None]
     decision_extended_to: Mapped[date | None]
     decision_extension_reason: Mapped[str | None] = mapped_column(sa.Text)
     objection_lodged_on: Mapped[date | None]

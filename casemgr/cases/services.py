@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import Organisation, OrganisationKind, User
 from casemgr.auth.policy import Action, can
-from casemgr.cases import deadlines, lifecycle
+from casemgr.cases import deadlines, lifecycle, transitions
 from casemgr.cases.models import (
-    ApplicationType,
     Case,
     CaseEvent,
     CaseNote,
     CaseStatus,
-    LodgedAt,
     NoteVisibility,
 )
 from casemgr.exceptions import InvalidTransition, PermissionDenied, ValidationFailed
@@ -37,56 +35,24 @@ if TYPE_CHECKING:
 MAX_NOTE_LENGTH = 10_000
 
 
-def refresh_next_due(case: Case) -> None:
-    """Store the running deadlines on the case (see Case.next_due_on)."""
-    first, later = ([*deadlines.deadlines(case), None, None])[:2]
-    case.next_due_on = first.due if first else None
-    case.next_due_kind = str(first.kind) if first else None
-    case.later_due_on = later.due if later else None
-    case.later_due_kind = str(later.kind) if later else None
-
-
 def lodge_case(session: Session, applicant: Applicant, lodging: LodgingData, *,
                actor: User | None, today: date | None = None) -> Case:
     """Lodge an application for a person: first-time, or subsequent when they had one."""
-    today = today or date.today()
-    previous = list(applicant.cases)
-    pending = [c for c in previous if c.status in lifecycle.PENDING]
-    if pending:
-        raise ValidationFailed.single("lodged_on", _(
-            "This person already has an application in progress (%(status)s); a new one "
-            "can be lodged once it is decided.", status=pending[-1].status.label))
-    if lodging.lodged_on > today:
-        raise ValidationFailed.single("lodged_on", _("The date is in the future."))
-    if previous and lodging.lodged_on < max(c.status_since for c in previous):
-        raise ValidationFailed.single("lodged_on", _(
-            "A subsequent application cannot be lodged before the previous one ended."))
-    kind = ApplicationType(lodging.application_type or (
-        ApplicationType.SUBSEQUENT if previous else ApplicationType.FIRST_TIME))
-    if kind == ApplicationType.FIRST_TIME and previous:
-        raise ValidationFailed.single("application_type", _(
-            "This person applied before: the new application is a subsequent one."))
-    lodged_at = LodgedAt(lodging.lodged_at)
-    status = lifecycle.initial_status(lodged_at)
-    for earlier in previous:
-        earlier.is_current = False
-    case = Case(
-        applicant=applicant, is_current=True, lodged_on=lodging.lodged_on, lodged_at=lodged_at,
-        application_type=kind,
-        port_of_entry=(lodging.port_of_entry or applicant.port_of_entry)
-        if lodged_at == LodgedAt.PORT_OF_ENTRY else None,
-        status=status, status_since=lodging.lodged_on,
-        assigned_to_id=actor.id if can(actor, Action.TRANSITION_CASE) else None,
-    )
-    case.events.append(CaseEvent(from_status=None, to_status=status,
-                                 effective_date=lodging.lodged_on, actor_id=getattr(
-                                     actor, "id", None), reason="Application lodged"))
-    refresh_next_due(case)
+    case = transitions.open_case(
+        list(applicant.cases), lodged_on=lodging.lodged_on, lodged_at=lodging.lodged_at,
+        port_of_entry=lodging.port_of_entry or applicant.port_of_entry,
+        application_type=lodging.application_type, actor_id=getattr(actor, "id", None),
+        today=today or date.today())
+    # Whoever works cases and lodges one is its caseworker until someone reassigns it.
+    case.assigned_to_id = actor.id if can(actor, Action.TRANSITION_CASE) else None
+    case.applicant = applicant
+    transitions.refresh_deadlines(case)
     session.add(case)
     session.flush()
     record(session, AuditAction.CASE_LODGED, actor=actor, subject=case,
-           details={"lodged_on": case.lodged_on, "lodged_at": lodged_at, "status": status,
-                    "application_type": kind, "version": 1})
+           details={"lodged_on": case.lodged_on, "lodged_at": case.lodged_at,
+                    "status": case.status, "application_type": case.application_type,
+                    "version": 1})
     return case
 
 
@@ -96,35 +62,6 @@ def lock_case(session: Session, case_id: int) -> Case | None:
     return session.execute(
         sa.select(Case).where(Case.id == case_id).with_for_update()
     ).scalar_one_or_none()
-
-
-def _apply_step_fields(case: Case, target: CaseStatus, outcome: str | None, effective: date,
-                       notice: date | None, reason: str) -> None:
-    """Mirror the step into the case's decision columns (INTERFACES §3)."""
-    current = case.status
-    if current == CaseStatus.REFERRAL_PENDING and outcome:
-        case.referral_decision = outcome  # type: ignore[assignment]
-        case.referral_decided_on = effective
-    elif current == CaseStatus.FIRST_INSTANCE and target in {
-            CaseStatus.RECOGNIZED, CaseStatus.HUMANITARIAN, CaseStatus.REJECTED}:
-        case.decision = target.value  # type: ignore[assignment]
-        case.decision_on = effective
-        case.decision_notice_on = notice
-    elif current == CaseStatus.OBJECTION and outcome:
-        case.objection_decision = outcome  # type: ignore[assignment]
-        case.objection_decided_on = effective
-        case.objection_notice_on = notice
-    elif current in {CaseStatus.LITIGATION, CaseStatus.REFERRAL_LITIGATION}:
-        case.judgment_served_on = notice or effective
-    if target == CaseStatus.OBJECTION:
-        case.objection_lodged_on = effective
-        case.objection_decision = None
-        case.objection_decided_on = None
-        case.objection_notice_on = None
-        case.objection_extended_to = None
-        case.objection_extension_reason = None
-    if target == CaseStatus.CLOSED:
-        case.closed_reason = reason
 
 
 def transition_case(
@@ -141,60 +78,24 @@ def transition_case(
     today: date | None = None,
 ) -> CaseEvent:
     """Move a case to another status, or say exactly why it cannot."""
-    today = today or date.today()
     ensure_current(session, case, version)
-    try:
-        target = CaseStatus(to)
-    except ValueError:
-        raise InvalidTransition(_("Unknown status %(status)s.", status=to)) from None
-    step = lifecycle.step_for(case.status, target)
-    if step is None:
-        allowed = ", ".join(s.label for s in lifecycle.allowed_targets(case.status)) or "—"
-        raise InvalidTransition(_(
-            "A case in status “%(current)s” cannot move to “%(target)s”. Allowed: %(allowed)s.",
-            current=case.status.label, target=target.label, allowed=allowed))
-    if step.decision and actor is not None and not can(actor, Action.RECORD_DECISION, case):
+    checked = transitions.check_step(case, to=to, effective_date=effective_date, reason=reason,
+                                     notice_served_on=notice_served_on, outcome=outcome,
+                                     today=today or date.today())
+    if actor is not None and checked.step.decision and not can(
+            actor, Action.RECORD_DECISION, case):
         raise PermissionDenied(_("Only a supervisor or an administrator records decisions."))
     if actor is not None and not can(actor, Action.TRANSITION_CASE, case):
         raise PermissionDenied(_("Your role cannot change the status of cases."))
-    if outcome is None and step.outcomes:
-        outcome = step.outcomes[0]
-    if step.outcomes and outcome not in step.outcomes:
-        raise InvalidTransition(_("Outcome %(outcome)s does not fit this step; use one of "
-                                  "%(allowed)s.", outcome=outcome,
-                                  allowed=", ".join(step.outcomes)))
-    errors: dict[str, list[str]] = {}
-    last = max((event.effective_date for event in case.events), default=case.lodged_on)
-    if effective_date > today:
-        errors["effective_date"] = [_("The effective date cannot be in the future.")]
-    elif effective_date < last:
-        errors["effective_date"] = [_(
-            "The effective date cannot be before the previous event (%(date)s).",
-            date=last.isoformat())]
-    if notice_served_on is not None:
-        if notice_served_on < effective_date:
-            errors["notice_served_on"] = [_("The notice cannot be served before the decision.")]
-        elif notice_served_on > today:
-            errors["notice_served_on"] = [_("The date is in the future.")]
-    reason = reason.strip()
-    if not reason:
-        errors["reason"] = [_("Give the reason or the basis of this step.")]
-    if errors:
-        raise ValidationFailed(errors)
-
     previous = case.status
-    _apply_step_fields(case, target, outcome, effective_date, notice_served_on, reason)
-    event = CaseEvent(from_status=previous, to_status=target, outcome=outcome,
-                      effective_date=effective_date, notice_served_on=notice_served_on,
-                      reason=reason, actor_id=getattr(actor, "id", None))
-    case.events.append(event)
-    case.status = target
-    case.status_since = effective_date
-    refresh_next_due(case)
+    event = transitions.apply_step(case, checked, effective_date=effective_date,
+                                   notice_served_on=notice_served_on, reason=reason,
+                                   actor_id=getattr(actor, "id", None))
     flush_versioned(session, case, case.version)
     record(session, AuditAction.CASE_TRANSITIONED, actor=actor, subject=case, details={
-        "from": previous, "to": target, "outcome": outcome, "effective_date": effective_date,
-        "notice_served_on": notice_served_on, "version": case.version})
+        "from": previous, "to": checked.target, "outcome": checked.outcome,
+        "effective_date": effective_date, "notice_served_on": notice_served_on,
+        "version": case.version})
     return event
 
 
@@ -239,7 +140,7 @@ def extend_deadline(
         case.decision_extended_to, case.decision_extension_reason = extended_to, reason.strip()
     else:
         case.objection_extended_to, case.objection_extension_reason = extended_to, reason.strip()
-    refresh_next_due(case)
+    transitions.refresh_deadlines(case)
     flush_versioned(session, case, case.version)
     record(session, AuditAction.DEADLINE_EXTENDED, actor=actor, subject=case, details={
         "from": clock.due, "to": extended_to, "noticed_on": noticed_on,
@@ -264,6 +165,8 @@ def update_assignment(
     changes = apply_changes(case, {"assigned_to": assigned_to,
                                    "representing_org": representing_org})
     if changes:
+        case.assigned_to_id = assigned_to.id if assigned_to else None
+        transitions.refresh_deadlines(case)
         flush_versioned(session, case, version)
         record(session, AuditAction.CASE_UPDATED, actor=actor, subject=case,
                details={"changes": changes, "version": case.version})

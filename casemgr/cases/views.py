@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from casemgr.cases.models import Case, CaseStatus, NoteVisibility
 from casemgr.extensions import db
 from casemgr.forms import options, submit
 from casemgr.localtime import today
+from casemgr.records import ensure_current
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -113,8 +114,20 @@ def detail(case_id: int) -> Any:
 def transition(case_id: int) -> Any:
     case = load_case(case_id, for_update=True)
     require(Action.TRANSITION_CASE, case)
-    form = _transition_form(case) or TransitionForm()
-    if form.validate_on_submit() and submit(form, lambda: services.transition_case(
+    step = lifecycle.step_for(case.status, request.form.get("to", ""))
+    if step is not None and step.decision:
+        # The form never offers a decision to those who may not record it; a posted one is
+        # refused (403, audited), not turned into a form error.
+        require(Action.RECORD_DECISION, case)
+    form = _transition_form(case)
+    if form is None:  # no step left for this user: whatever is posted is not a valid choice
+        form = TransitionForm()
+        form.to.choices, form.outcome.choices = [], []
+    if form.is_submitted() and request.form.get("version", type=int) != case.version:
+        # Built from an older version: say what changed rather than "not a valid choice".
+        form.process(request.form)
+        submit(form, lambda: ensure_current(db.session, case, form.version.data))
+    elif form.validate_on_submit() and submit(form, lambda: services.transition_case(
             db.session, case, to=form.to.data, effective_date=form.effective_date.data,
             notice_served_on=form.notice_served_on.data, reason=form.reason.data or "",
             outcome=form.outcome.data or None, version=form.version.data,
@@ -169,6 +182,8 @@ def add_note(case_id: int) -> Any:
     if form is None:
         require(Action.ADD_SHARED_NOTE, case)
         abort(403)
+    if request.form.get("visibility") == NoteVisibility.INTERNAL:
+        require(Action.ADD_INTERNAL_NOTE, case)  # an audited 403, not a form error
     if form.validate_on_submit() and submit(form, lambda: services.add_note(
             db.session, case, body=form.body.data or "", visibility=form.visibility.data,
             actor=current_user)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
@@ -17,20 +16,22 @@ from casemgr.cases.deadlines import (
     RECENTLY_CLOSED_DAYS,
     WINDOW_KINDS,
     Clock,
+    ClockKind,
     deadlines,
 )
 from casemgr.cases.models import Case, CaseStatus
+from casemgr.listing import COUNT_CAP
 
-DEADLINE_LIMIT = 200
+PER_KIND = 25
 
 
 def status_counts(session: Session, scope: sa.ColumnElement[bool]) -> dict[CaseStatus, int]:
-    """Current applications per status, in the user's scope."""
+    """Current applications per status, in the user's scope (from the applicants' summary
+    of their current case: one index scan)."""
     rows = session.execute(
-        sa.select(Case.status, sa.func.count())
-        .join(Applicant, Applicant.id == Case.applicant_id)
-        .where(Case.is_current, scope)
-        .group_by(Case.status)
+        sa.select(Applicant.current_status, sa.func.count())
+        .where(scope, Applicant.current_status.is_not(None))
+        .group_by(Applicant.current_status)
     ).all()
     return dict(rows)  # type: ignore[arg-type]
 
@@ -41,28 +42,56 @@ class DueItem:
     clock: Clock
 
 
-def _attention(due_on: sa.ColumnElement[Any], kind: sa.ColumnElement[Any],
-               today: date) -> sa.ColumnElement[bool]:
-    """The SQL twin of Clock.needs_attention, over one stored deadline column pair."""
+@dataclass(frozen=True)
+class DueGroup:
+    """The deadlines of one kind needing attention: the most urgent, and how many."""
+
+    kind: ClockKind
+    items: list[DueItem]
+    total: int
+
+
+def _window(kind: ClockKind, today: date) -> tuple[date | None, date]:
+    """The due dates that need attention (Clock.needs_attention as a date range)."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    return sa.or_(
-        sa.and_(kind.in_([str(k) for k in DECISION_KINDS]), due_on <= soon),
-        sa.and_(kind.in_([str(k) for k in WINDOW_KINDS]),
-                due_on.between(today - timedelta(days=RECENTLY_CLOSED_DAYS), soon)),
-    )
+    if kind in DECISION_KINDS:
+        return None, soon
+    return today - timedelta(days=RECENTLY_CLOSED_DAYS), soon
 
 
-def due_items(session: Session, scope: sa.ColumnElement[bool], today: date) -> list[DueItem]:
-    """Deadlines needing attention, people held at the airport first, then by date."""
-    cases = session.execute(
-        sa.select(Case).join(Case.applicant)
-        .where(Case.is_current, scope, sa.or_(
-            _attention(Case.next_due_on, Case.next_due_kind, today),
-            _attention(Case.later_due_on, Case.later_due_kind, today)))
-        .options(contains_eager(Case.applicant))
-        .order_by(Case.next_due_on, Case.id)
-        .limit(DEADLINE_LIMIT)
-    ).scalars()
-    items = [DueItem(case, clock) for case in cases for clock in deadlines(case)
-             if clock.needs_attention(today)]
-    return sorted(items, key=lambda item: (PRIORITY.index(item.clock.kind), item.clock.due))
+def due_groups(session: Session, scope: sa.ColumnElement[bool], today: date,
+               per_kind: int = PER_KIND) -> list[DueGroup]:
+    """Deadlines needing attention, one group per kind in PRIORITY order (people held at
+    the airport first), each the most urgent `per_kind` cases and a count (capped).
+
+    Every query walks the (kind, due date) index of one stored deadline column in date
+    order, so the dashboard costs the same with a thousand cases or a million.
+    """
+    groups = []
+    for kind in PRIORITY:
+        earliest, latest = _window(kind, today)
+        # Decisions are always a case's first deadline; windows may be the second.
+        columns = [(Case.next_due_kind, Case.next_due_on)]
+        if kind in WINDOW_KINDS:
+            columns.append((Case.later_due_kind, Case.later_due_on))
+        found: list[tuple[date, int, Case]] = []
+        total = 0
+        for kind_column, due_column in columns:
+            matching = (sa.select(Case).join(Case.applicant)
+                        .where(kind_column == str(kind), due_column <= latest, Case.is_current,
+                               scope))
+            if earliest is not None:
+                matching = matching.where(due_column >= earliest)
+            cases = session.execute(matching.options(contains_eager(Case.applicant))
+                                    .order_by(due_column, Case.id).limit(per_kind)).scalars()
+            found += [(getattr(case, due_column.key), case.id, case) for case in cases]
+            total += session.execute(sa.select(sa.func.count()).select_from(
+                matching.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery())
+            ).scalar_one()
+        if not found:
+            continue
+        urgent = [case for _due, _id, case in sorted(found, key=lambda f: f[:2])[:per_kind]]
+        items = [DueItem(case, clock) for case in urgent for clock in deadlines(case)
+                 if clock.kind == kind]
+        groups.append(DueGroup(kind, items, total))
+    return groups

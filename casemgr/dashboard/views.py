@@ -25,5 +25,5 @@ def index() -> Any:
     counts = services.status_counts(db.session, scope)
     return render_template(
         "dashboard/index.html", counts=counts, statuses=list(CaseStatus),
-        total=sum(counts.values()), due=services.due_items(db.session, scope, today()),
+        total=sum(counts.values()), due=services.due_groups(db.session, scope, today()),
         today=today())

@@ -1,0 +1,78 @@
+"""Server time of the busiest pages over a large database (issue 3's targets).
+
+Usage:
+    casemgr db upgrade && casemgr demo --applicants 1000000     # with CASEMGR_DATABASE_URL
+    python bench/bench_pages.py --database sqlite:////path/1m.sqlite3 [--repeat 40]
+
+Requests go through the whole Flask stack in-process (routing, login session, policy,
+queries, template), so the figure is the server's time per request without the network.
+Each page is requested once to warm caches, then `repeat` times with varying arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+import sqlalchemy as sa
+from common import logged_in, machine, make_app, summary, timed
+
+from casemgr.applicants.models import Applicant
+from casemgr.cases.models import Case
+from casemgr.extensions import db
+
+NATIONALITIES = ["RUS", "KAZ", "CHN", "MYS", "IND", "KGZ", "EGY", "VNM"]
+STATUSES = ["first_instance", "rejected", "objection", "litigation", "recognized"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--user", default="caseworker")
+    args = parser.parse_args()
+    app = make_app(args.database)
+    rng = random.Random(7)
+    with app.app_context():
+        applicants = db.session.execute(sa.select(sa.func.count(Applicant.id))).scalar_one()
+        top = db.session.execute(sa.select(sa.func.max(Case.id))).scalar_one()
+        names = list(db.session.execute(sa.select(Applicant.native_name, Applicant.family_name)
+                                        .where(Applicant.id.in_([rng.randint(1, applicants)
+                                                                 for _ in range(args.repeat)]))))
+        db.engine.dispose()
+    client = logged_in(app, args.user)
+
+    def list_page() -> None:
+        nationality, status = rng.choice(NATIONALITIES), rng.choice(STATUSES)
+        assert client.get(f"/applicants?nationality={nationality}&status={status}"
+                          f"&page={rng.randint(1, 5)}").status_code == 200
+
+    def overdue_page() -> None:
+        assert client.get("/applicants?overdue=y&sort=due").status_code == 200
+
+    def name_search() -> None:
+        native, latin = rng.choice(names)
+        query = (native or latin).split()[0] if rng.random() < 0.5 else latin
+        assert client.get("/applicants", query_string={"q": query}).status_code == 200
+
+    def case_page() -> None:
+        assert client.get(f"/cases/{rng.randint(1, top)}").status_code == 200
+
+    def dashboard() -> None:
+        assert client.get("/").status_code == 200
+
+    print(f"{applicants:,} applicants; {machine()}; database {args.database.split(':')[0]}")
+    print("| page | median ms | p90 ms | min–max ms |")
+    print("|---|---|---|---|")
+    for label, call in [("applicant list, nationality + status filter", list_page),
+                        ("applicant list, overdue, sorted by deadline", overdue_page),
+                        ("name search (Latin or native script)", name_search),
+                        ("case page", case_page), ("dashboard", dashboard)]:
+        call()
+        result = summary(timed(call, args.repeat))
+        print(f"| {label} | {result['median']:.1f} | {result['p90']:.1f} | "
+              f"{result['min']:.1f}–{result['max']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

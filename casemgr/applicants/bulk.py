@@ -1,0 +1,195 @@
+"""Writing many people at once — imports and large demo data — in batches.
+
+Records are planned as light drafts (plain objects with the models' column names) by the
+same rule functions a single registration uses (`services.check_person`,
+`cases.transitions`); this module turns them into multi-row INSERTs, allocates registration
+numbers in blocks, fills the name index and appends one audit event per person to the hash
+chain. Drafts, not ORM objects, because a million of those cost more than the database
+work. It flushes nothing itself and never commits: a whole import is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, make_dataclass
+from datetime import date
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casemgr.applicants import matching
+from casemgr.applicants.models import (
+    Applicant,
+    ApplicantAlias,
+    NameToken,
+    RegistrationCounter,
+    SharingRecord,
+)
+from casemgr.audit.services import AuditAction, record_many
+from casemgr.cases.models import Case, CaseEvent, CaseNote
+from casemgr.cases.transitions import RecordTypes, summarise
+
+BATCH_SIZE = 2000
+
+
+def _draft_type(name: str, table: sa.Table, *collections: str) -> Any:
+    """A slotted class with one attribute per column (default None) plus list fields."""
+    fields = [(column.key, Any, None) for column in table.columns]
+    fields += [(collection, list, field(default_factory=list)) for collection in collections]
+    return make_dataclass(name, fields, slots=True, kw_only=True)
+
+
+ApplicantDraft = _draft_type("ApplicantDraft", Applicant.__table__, "aliases", "cases")
+CaseDraft = _draft_type("CaseDraft", Case.__table__, "events", "notes")
+EventDraft = _draft_type("EventDraft", CaseEvent.__table__)
+NoteDraft = _draft_type("NoteDraft", CaseNote.__table__)
+DRAFTS = RecordTypes(case=CaseDraft, event=EventDraft)
+
+
+@dataclass
+class NewPerson:
+    """A person to write: an ApplicantDraft whose `aliases` (names) and `cases` (CaseDrafts
+    with `events` and `notes`) are filled in, plus the NGOs they consented to share with."""
+
+    applicant: Any
+    sharing: list[tuple[int, date]] = field(default_factory=list)
+
+
+@dataclass
+class Written:
+    applicants: int = 0
+    cases: int = 0
+    registration_numbers: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Iterable[NewPerson], size: int) -> Iterator[list[NewPerson]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _row(obj: Any, table: sa.Table, **extra: Any) -> dict[str, Any]:
+    """The column values of a transient object; unset columns with defaults are left to
+    the database layer, so every row of a batch has the same keys."""
+    row = {}
+    for column in table.columns:
+        value = getattr(obj, column.key)
+        if value is None and (column.primary_key or column.default is not None):
+            continue
+        row[column.key] = value
+    row.update(extra)
+    return row
+
+
+def _insert_returning_ids(session: Session, table: sa.Table, rows: list[dict[str, Any]]
+                          ) -> list[int]:
+    """Insert rows and return their new ids in row order.
+
+    PostgreSQL answers a multi-row INSERT ... RETURNING in parameter order. SQLite would
+    make that one statement per row; there a plain executemany is followed by reading the
+    n highest ids, which are ours: SQLite admits one writer at a time, so nobody else can
+    insert between our rows inside this transaction.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "sqlite":
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.execute(statement, rows).scalars())
+    session.execute(table.insert(), rows)
+    newest = session.execute(sa.select(table.c.id).order_by(table.c.id.desc())
+                             .limit(len(rows))).scalars().all()
+    return list(reversed(newest))
+
+
+def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(table.insert(), rows)
+
+
+def allocate_registration_numbers(session: Session, year: int, count: int) -> list[str]:
+    """`count` unused YYYY-NNNNNN numbers from the year's counter, reserved in one step."""
+    numbers: list[str] = []
+    while len(numbers) < count:
+        wanted = count - len(numbers)
+        updated = session.execute(
+            sa.update(RegistrationCounter).where(RegistrationCounter.year == year)
+            .values(last_number=RegistrationCounter.last_number + wanted)
+            .returning(RegistrationCounter.last_number)).scalar_one_or_none()
+        if updated is None:
+            session.execute(sa.insert(RegistrationCounter).values(year=year, last_number=wanted))
+            updated = wanted
+        block = [f"{year}-{n:06d}" for n in range(updated - wanted + 1, updated + 1)]
+        taken = set(session.execute(sa.select(Applicant.registration_no).where(
+            Applicant.registration_no.in_(block))).scalars())
+        numbers.extend(n for n in block if n not in taken)
+    return numbers
+
+
+def write_people(
+    session: Session,
+    people: Iterable[NewPerson],
+    *,
+    actor: Any | None,
+    audit_details: dict[str, Any] | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Written:
+    """Insert people with their aliases, name tokens, cases, history, notes and sharing,
+    and one `applicant.registered` audit event each."""
+    written = Written()
+    for batch in _chunks(people, batch_size):
+        _number(session, batch)
+        for person in batch:
+            summarise(person.applicant, person.applicant.cases[-1])
+        applicant_ids = _insert_returning_ids(session, Applicant.__table__, [
+            _row(p.applicant, Applicant.__table__) for p in batch])
+        aliases, tokens, cases, owners, sharing = [], [], [], [], []
+        for person, applicant_id in zip(batch, applicant_ids, strict=True):
+            applicant = person.applicant
+            applicant.id = applicant_id
+            aliases += [{"applicant_id": applicant_id, "name": name} for name in applicant.aliases]
+            names = matching.name_tokens(f"{applicant.family_name} {applicant.given_names}",
+                                         applicant.native_name, *applicant.aliases)
+            tokens += [{"token": t[:40], "applicant_id": applicant_id} for t in sorted(names)]
+            for case in applicant.cases:
+                cases.append(_row(case, Case.__table__, applicant_id=applicant_id))
+                owners.append(case)
+            sharing += [{"applicant_id": applicant_id, "organisation_id": org, "granted_on": on,
+                         "granted_by_id": getattr(actor, "id", None)}
+                        for org, on in person.sharing]
+        _insert(session, ApplicantAlias.__table__, aliases)
+        _insert(session, NameToken.__table__, tokens)
+        case_ids = _insert_returning_ids(session, Case.__table__, cases)
+        events, notes = [], []
+        for case, case_id in zip(owners, case_ids, strict=True):
+            events += [_row(e, CaseEvent.__table__, case_id=case_id) for e in case.events]
+            notes += [_row(n, CaseNote.__table__, case_id=case_id) for n in case.notes]
+        _insert(session, CaseEvent.__table__, events)
+        _insert(session, CaseNote.__table__, notes)
+        _insert(session, SharingRecord.__table__, sharing)
+        record_many(session, AuditAction.APPLICANT_REGISTERED, actor=actor, events=[
+            ({"audit_type": "applicant", "id": p.applicant.id, "audit_person_id": p.applicant.id},
+             {"registration_no": p.applicant.registration_no, "cases": len(p.applicant.cases),
+              **(audit_details or {})})
+            for p in batch])
+        written.applicants += len(batch)
+        written.cases += len(owners)
+        written.registration_numbers += [p.applicant.registration_no for p in batch]
+        if progress is not None:
+            progress(written.applicants)
+    return written
+
+
+def _number(session: Session, batch: list[NewPerson]) -> None:
+    """Give every person without a registration number one from their lodging year."""
+    by_year: dict[int, list[Any]] = defaultdict(list)
+    for person in batch:
+        if not person.applicant.registration_no:
+            by_year[person.applicant.cases[0].lodged_on.year].append(person.applicant)
+    for year, applicants in by_year.items():
+        for applicant, number in zip(applicants, allocate_registration_numbers(
+                session, year, len(applicants)), strict=True):
+            applicant.registration_no = number

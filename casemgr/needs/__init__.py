@@ -1,0 +1,1 @@
+"""Humanitarian needs: UNHCR specific needs on the person, and tracked assistance needs."""
