@@ -11,9 +11,10 @@ from flask_sqlalchemy.pagination import SelectPagination
 
 from casemgr.extensions import db
 
-# Beyond this many matches a list says "more than 10,000": an exact count would read every
-# matching row of a million-row table on each page view, and nobody pages that far.
-COUNT_CAP = 10_000
+# Beyond this many matches a list says "more than 1,000": an exact count would read every
+# matching row of a million-row table on each page view, and nobody pages that far (a
+# narrower filter is the way on). Paging on past the cap still works.
+COUNT_CAP = 1_000
 # Page numbers beyond this are clamped (a huge OFFSET would overflow the database integer).
 MAX_PAGE = 100_000
 
@@ -30,8 +31,23 @@ class CappedPagination(SelectPagination):
                    or 0)
 
     @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
+
+    @property
     def total_is_capped(self) -> bool:
         return (self.total or 0) > COUNT_CAP
+
+    @property
+    def has_next(self) -> bool:
+        """Beyond the cap the page count is unknown: a full page may have a next one."""
+        if self.total_is_capped and len(self.items) == self.per_page:
+            return True
+        return super().has_next
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from casemgr.applicants.fields import country_names, language_names
 from casemgr.audit.services import AuditAction
 from casemgr.auth.policy import Action, can
 from casemgr.database import utcnow
-from casemgr.listing import COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["number"] = _format_number
     app.jinja_env.globals.update(can=can, Action=Action, url_with=url_with,
                                  action_label=action_label, country_name=country_name,
-                                 language_list=language_list, count_cap=COUNT_CAP)
+                                 language_list=language_list)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -32,6 +34,12 @@ MAX_FAMILY_MEMBERS = 12
 
 
 def nationality_options(blank: Any = None) -> list[Any]:
+    """Countries by name, plus stateless and unknown (one list per locale and blank)."""
+    return _nationality_options(str(get_locale()), None if blank is None else str(blank))
+
+
+@lru_cache(maxsize=32)
+def _nationality_options(_locale: str, blank: str | None) -> list[Any]:
     names = fields.country_names()
     return options(sorted(names.items(), key=lambda item: item[1]), blank=blank)
 
@@ -112,6 +120,7 @@ class MemberForm(_IdentityFields, Form):
     relationship = SelectField(_l("Relationship to the principal"), validators=[Optional()],
                                choices=_relationship_options, filters=[_nullable])
     nationality = SelectField(_l("Nationality"), validators=[Optional()], filters=[_nullable],
+                              widget=LongSelect(),
                               choices=lambda: nationality_options(blank=_l("Same as principal")))
     duplicate_decision = HiddenField()
 
@@ -184,7 +193,7 @@ class ApplicantFilterForm(FlaskForm):
 
     q = StringField(_l("Name or registration no."),
                     validators=[Optional(), Length(max=100), PlainText()])
-    nationality = SelectField(_l("Nationality"), validators=[_BLANK],
+    nationality = SelectField(_l("Nationality"), validators=[_BLANK], widget=LongSelect(),
                               choices=lambda: nationality_options(blank=_l("Any")))
     status = SelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
         ((s.value, s.label) for s in CaseStatus), blank=_l("Any")))

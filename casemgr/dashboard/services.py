@@ -50,6 +50,14 @@ class DueGroup:
     items: list[DueItem]
     total: int
 
+    @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total > COUNT_CAP
+
 
 def _window(kind: ClockKind, today: date) -> tuple[date | None, date]:
     """The due dates that need attention (Clock.needs_attention as a date range)."""

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from casemgr import listing
 from casemgr.auth.models import OrganisationKind, Role
 from tests.applicants.helpers import (
     assign_case,
@@ -238,6 +239,18 @@ def test_the_page_size_is_configurable(app, caseworker, agency) -> None:
     response = caseworker.get("/applicants?page=2")
     assert len(listed_numbers(response)) == 3
     assert "Showing 8–10 of 10" in page_text(response)
+
+
+def test_counts_stop_at_the_cap_and_paging_goes_on(app, caseworker, agency, monkeypatch
+                                                   ) -> None:
+    monkeypatch.setattr(listing, "COUNT_CAP", 4)
+    app.config["PAGE_SIZE"] = 2
+    make_applicants(app, agency, 9)
+    first = page_text(caseworker.get("/applicants"))
+    assert "Showing 1–2 of more than 4" in first
+    third = caseworker.get("/applicants?page=3")
+    assert 'rel="next"' in page_text(third)  # past the cap, a full page may have a next one
+    assert len(listed_numbers(caseworker.get("/applicants?page=5"))) == 1  # the ninth
 
 
 def statements_for(app, client, url: str) -> int:
