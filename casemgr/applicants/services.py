@@ -177,10 +177,13 @@ def search_clause(query: str) -> sa.ColumnElement[bool] | None:
     terms = matching.search_terms(text)
     if not terms:
         return sa.false()
-    return sa.and_(*[
-        Applicant.id.in_(sa.select(NameToken.applicant_id).where(_prefix_range(term)))
-        for term in terms
-    ])
+    # One id set per word, intersected in the database: two index range scans and a
+    # merge, where testing each word per applicant would read every candidate row.
+    matching_ids = [sa.select(NameToken.applicant_id).where(_prefix_range(term))
+                    for term in terms]
+    if len(matching_ids) == 1:
+        return Applicant.id.in_(matching_ids[0])
+    return Applicant.id.in_(sa.intersect(*matching_ids))
 
 
 # --- duplicates ---------------------------------------------------------------------------
