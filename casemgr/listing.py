@@ -23,6 +23,9 @@ class CappedPagination(SelectPagination):
     """Flask-SQLAlchemy's pagination with the count stopped at COUNT_CAP + 1 rows."""
 
     def _query_count(self) -> int:
+        if (self.items and len(self.items) < self.per_page) or (not self.items and self.page == 1):
+            # A short page is the last one: the total is known without counting.
+            return (self.page - 1) * self.per_page + len(self.items)
         select = self._query_args["select"]
         capped = (select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
                   .order_by(None).limit(COUNT_CAP + 1).subquery())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, request, url_for
@@ -49,7 +50,13 @@ def _format_datetime(value: datetime | None, style: str = "medium") -> str:
 
 
 def _format_date(value: date | None, style: str = "medium") -> str:
-    return "" if value is None else format_date(value, style)
+    return "" if value is None else _cached_date(value, style, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _cached_date(value: date, style: str, _locale: str) -> str:
+    """Lists show the same few hundred dates again and again; Babel is slow per call."""
+    return format_date(value, style)
 
 
 def _format_number(value: float | int | None) -> str:

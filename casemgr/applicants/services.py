@@ -167,7 +167,12 @@ def _prefix_range(term: str) -> sa.ColumnElement[bool]:
     return sa.and_(NameToken.token >= term, NameToken.token < upper)
 
 
-def search_clause(query: str) -> sa.ColumnElement[bool] | None:
+# A name search that matches at most this many people hands the list their ids, so the
+# page and its count read applicants by id instead of repeating the token search.
+SEARCH_ID_LIMIT = 2000
+
+
+def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None:
     """Match a registration number, or every word of a name in any script."""
     text = query.strip()
     if not text:
@@ -181,9 +186,12 @@ def search_clause(query: str) -> sa.ColumnElement[bool] | None:
     # merge, where testing each word per applicant would read every candidate row.
     matching_ids = [sa.select(NameToken.applicant_id).where(_prefix_range(term))
                     for term in terms]
-    if len(matching_ids) == 1:
-        return Applicant.id.in_(matching_ids[0])
-    return Applicant.id.in_(sa.intersect(*matching_ids))
+    found = matching_ids[0] if len(matching_ids) == 1 else sa.intersect(*matching_ids)
+    ids = session.execute(sa.select(found.subquery().c[0]).limit(SEARCH_ID_LIMIT + 1)
+                          ).scalars().all()
+    if len(ids) <= SEARCH_ID_LIMIT:
+        return Applicant.id.in_(ids)
+    return Applicant.id.in_(found)
 
 
 # --- duplicates ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from casemgr.applicants import services
 from casemgr.applicants.fields import parse_languages
@@ -94,21 +94,26 @@ def index() -> Any:
         # unfiltered list presented as if it matched.
         query = _filtered(query, filters) if filters.validate() else query.where(sa.false())
     page = paginate(SORTING.apply(query, Applicant.id))
-    current_cases = {case.applicant_id: case for case in db.session.execute(
-        sa.select(Case).where(Case.applicant_id.in_([a.id for a in page.items]),
-                              Case.is_current).options(joinedload(Case.assigned_to))
-    ).scalars()}
+    # The rows show the applicant's summary of the current case; only the case's id (for
+    # its link) and the caseworkers' names are looked up, one query each.
+    case_ids = dict(db.session.execute(
+        sa.select(Case.applicant_id, Case.id)
+        .where(Case.applicant_id.in_([a.id for a in page.items]), Case.is_current)).all())
+    holder_ids = {a.current_assigned_to_id for a in page.items} - {None}
+    holders = {user_id: full_name or username for user_id, full_name, username in
+               db.session.execute(sa.select(User.id, User.full_name, User.username)
+                                  .where(User.id.in_(holder_ids))).all()} if holder_ids else {}
     if used:
         services.record_search(db.session, used, page.total or 0, actor=current_user)
         db.session.commit()
     return render_template("applicants/index.html", page=page, filters=filters,
-                           cases=current_cases, sort=SORTING.current(), today=today(),
-                           filtered=bool(used),
+                           case_ids=case_ids, holders=holders, sort=SORTING.current(),
+                           today=today(), filtered=bool(used),
                            decision_kinds={str(k) for k in deadlines.DECISION_KINDS})
 
 
 def _filtered(query: sa.Select[Any], filters: ApplicantFilterForm) -> sa.Select[Any]:
-    clause = services.search_clause(filters.q.data or "")
+    clause = services.search_clause(db.session, filters.q.data or "")
     if clause is not None:
         query = query.where(clause)
     if filters.nationality.data:
