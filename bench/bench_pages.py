@@ -15,7 +15,7 @@ import argparse
 import random
 
 import sqlalchemy as sa
-from common import logged_in, machine, make_app, summary, timed
+from common import get_ok, logged_in, machine, make_app, summary, timed
 
 from casemgr.applicants.models import Applicant
 from casemgr.cases.models import Case
@@ -44,30 +44,30 @@ def main() -> None:
 
     def list_page() -> None:
         nationality, status = rng.choice(NATIONALITIES), rng.choice(STATUSES)
-        assert client.get(f"/applicants?nationality={nationality}&status={status}"
-                          f"&page={rng.randint(1, 5)}").status_code == 200
+        get_ok(client, f"/applicants?nationality={nationality}&status={status}"
+                          f"&page={rng.randint(1, 5)}")
 
     def overdue_page() -> None:
-        assert client.get("/applicants?overdue=y&sort=due").status_code == 200
+        get_ok(client, "/applicants?overdue=y&sort=due")
 
     def name_search() -> None:
         """A full name, as a caseworker types it from a document: in the original script
         half of the time, else in the passport's Latin spelling."""
         native, family, given = rng.choice(names)
         query = native if native and rng.random() < 0.5 else f"{family} {given}"
-        assert client.get("/applicants", query_string={"q": query}).status_code == 200
+        get_ok(client, "/applicants", query_string={"q": query})
 
     def surname_search() -> None:
         """A family name alone (the demo data draws from ~25 surnames per nationality, so
         this matches thousands of people: a worst case)."""
         _native, family, _given = rng.choice(names)
-        assert client.get("/applicants", query_string={"q": family}).status_code == 200
+        get_ok(client, "/applicants", query_string={"q": family})
 
     def case_page() -> None:
-        assert client.get(f"/cases/{rng.randint(1, top)}").status_code == 200
+        get_ok(client, f"/cases/{rng.randint(1, top)}")
 
     def dashboard() -> None:
-        assert client.get("/").status_code == 200
+        get_ok(client, "/")
 
     print(f"{applicants:,} applicants; {machine()}; database {args.database.split(':')[0]}")
     print("| page | median ms | p90 ms | min–max ms |")

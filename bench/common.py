@@ -7,6 +7,7 @@ import os
 import platform
 import re
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,8 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def make_app(database_url: str) -> Any:
-    os.environ.setdefault("CASEMGR_INSTANCE_PATH", str(Path("/tmp/casemgr-bench-instance")))
+    instance = Path(tempfile.gettempdir()) / "casemgr-bench-instance"
+    os.environ.setdefault("CASEMGR_INSTANCE_PATH", str(instance))
     return create_app({"DATABASE_URL": database_url, "LOGIN_RATE_LIMIT": "1000 per minute"})
 
 
@@ -28,8 +30,17 @@ def logged_in(app: Any, username: str) -> Any:
     token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
     response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
                                            "csrf_token": token})
-    assert response.status_code == 302, "log in failed: load the demo data first"
+    if response.status_code != 302:
+        raise SystemExit(f"log in as {username} failed: load the demo data first")
     return client
+
+
+def get_ok(client: Any, url: str, **kwargs: Any) -> None:
+    """GET a page and stop the benchmark if it did not answer 200 (a timing of an error
+    page would be meaningless)."""
+    response = client.get(url, **kwargs)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} answered {response.status_code}")
 
 
 def timed(call: Callable[[], Any], repeat: int) -> list[float]:
