@@ -12,21 +12,36 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casemgr.applicants.bulk import DRAFTS, ApplicantDraft, NewPerson, NoteDraft, write_people
+from casemgr.applicants.bulk import (
+    DRAFTS,
+    ApplicantDraft,
+    AssistanceNeedDraft,
+    HearingDraft,
+    NewPerson,
+    NoteDraft,
+    SpecificNeedDraft,
+    write_people,
+)
 from casemgr.applicants.fields import birth_earliest
 from casemgr.applicants.services import PERSON_FIELDS, LodgingData, PersonData, check_person
 from casemgr.auth.models import Organisation, OrganisationKind, Role, User
 from casemgr.auth.services import create_organisation, create_user, find_organisation
-from casemgr.cases.models import CaseStatus, NoteVisibility
+from casemgr.cases.lifecycle import PENDING
+from casemgr.cases.models import CaseStatus, LodgedAt, NoteVisibility
 from casemgr.cases.transitions import apply_step, check_step, open_case
 from casemgr.demo_people import DemoPerson, demo_person
+from casemgr.hearings import times
+from casemgr.hearings.models import HearingKind, HearingStatus
+from casemgr.hearings.services import slot_values
+from casemgr.needs import codes
+from casemgr.needs.models import NeedCategory, NeedPriority, NeedStatus
 
 DEMO_PASSWORD = "casemgr-demo-2026"  # noqa: S105 - published demo credential, demo data only
 FIRST_LODGING = date(2022, 1, 3)
@@ -38,12 +53,12 @@ DEMO_ORGANISATIONS = (
 )
 
 DEMO_USERS = (
-    ("admin", "Ada Admin", Role.ADMIN, 0),
-    ("supervisor", "Seo-yeon Park", Role.SUPERVISOR, 0),
-    ("caseworker", "Min-jun Kim", Role.CASEWORKER, 0),
-    ("lawyer", "Olga Smirnova", Role.LEGAL_AID, 1),
-    ("analyst", "Ji-woo Lee", Role.ANALYST, 0),
-    ("auditor", "Hyun-woo Choi", Role.AUDITOR, 0),
+    ("admin", "Ada Admin", Role.ADMIN, 0, "F"),
+    ("supervisor", "Seo-yeon Park", Role.SUPERVISOR, 0, "F"),
+    ("caseworker", "Min-jun Kim", Role.CASEWORKER, 0, "M"),
+    ("lawyer", "Olga Smirnova", Role.LEGAL_AID, 1, "F"),
+    ("analyst", "Ji-woo Lee", Role.ANALYST, 0, None),
+    ("auditor", "Hyun-woo Choi", Role.AUDITOR, 0, None),
 )
 PORTS = ("ICN", "ICN", "ICN", "ICN", "GMP", "PUS", "CJU")
 RELATIONSHIPS = ("spouse", "child", "child", "child", "parent", "sibling")
@@ -69,14 +84,18 @@ def load_demo(session: Session, *, applicants: int, seed: int, today: date,
     organisations = [_organisation(session, name, kind) for name, kind in DEMO_ORGANISATIONS]
     users: dict[str, User] = {}
     logins = []
-    for username, full_name, role, org_index in DEMO_USERS:
+    for username, full_name, role, org_index, sex in DEMO_USERS:
         organisation = organisations[org_index]
         user = session.execute(sa.select(User).where(User.username == username)).scalar()
         users[username] = user or create_user(
-            session, username=username, full_name=full_name, role=role,
+            session, username=username, full_name=full_name, role=role, sex=sex,
             organisation=organisation, password=DEMO_PASSWORD, actor=None)
         logins.append((username, role.value, organisation.name))
-    planner = _Planner(random.Random(seed), today, users, organisations)
+    # Hearings and needs draw from their own generator, so adding them left the people and
+    # cases of every seed as they were.
+    extras = _HearingsAndNeeds(random.Random(f"hearings-and-needs-{seed}"), today, users,
+                               organisations)
+    planner = _Planner(random.Random(seed), today, users, organisations, extras)
     people = planner.people(applicants)
     done = 0
     while done < applicants:
@@ -96,8 +115,8 @@ class _Planner:
     """Plans one household at a time: registration, then each case's course so far."""
 
     def __init__(self, rng: random.Random, today: date, users: dict[str, User],
-                 organisations: list[Organisation]) -> None:
-        self.rng, self.today = rng, today
+                 organisations: list[Organisation], extras: _HearingsAndNeeds) -> None:
+        self.rng, self.today, self.extras = rng, today, extras
         self.caseworker, self.supervisor = users["caseworker"].id, users["supervisor"].id
         self.lawyer = users["lawyer"].id
         self.agency, self.legal_aid_ngo = organisations[0].id, organisations[1].id
@@ -161,6 +180,7 @@ class _Planner:
             if again <= self.today:
                 self._course(person, self._open(applicant, again, LodgingData(
                     lodged_on=again, lodged_at="in_country")))
+        self.extras.plan(person)
         return person
 
     def _open(self, applicant: Any, lodged_on: date, lodging: LodgingData) -> Any:
@@ -288,3 +308,220 @@ class _Planner:
             case.notes.append(NoteDraft(
                 author_id=self.caseworker, visibility=NoteVisibility.INTERNAL,
                 body="Interview preparation: check the travel route."))
+
+
+# --- hearings and needs -----------------------------------------------------------------------
+
+ROOMS = ("Interview room 1", "Interview room 2", "Seoul Administrative Court, courtroom 301",
+         "Refugee Committee hearing room")
+COURT_LANE, COMMITTEE_LANE = 2, 3
+SLOT_TIMES = (time(9), time(10, 30), time(13, 30), time(15))
+SLOT_MINUTES = 90
+BOOKING_HORIZON_DAYS = 120
+INTERPRETER_FAMILY = ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang",
+                      "Lim")
+INTERPRETER_GIVEN = ("Soo-ah", "Ji-hoon", "Min-seo", "Hye-won", "Dong-hyun", "Eun-ji",
+                     "Tae-yang", "Na-rae", "Sung-min", "Yu-jin")
+DECISIONS = frozenset({CaseStatus.RECOGNIZED, CaseStatus.HUMANITARIAN, CaseStatus.REJECTED})
+NEED_CODES = ("SM-CI", "DS-PM", "PG-LC", "ER-NF", "WR-WR", "LP-ND", "FU-TR", "SP-PT",
+              "SM-OT", "TR-PI", "SV-VO", "SM-MI", "LP-RR", "DS-BD")
+SHELTER_NEEDS = (NeedCategory.SHELTER, NeedCategory.FOOD, NeedCategory.CASH)
+PORT_HELD = frozenset({CaseStatus.REFERRAL_PENDING, CaseStatus.NOT_REFERRED})
+
+
+class _HearingsAndNeeds:
+    """Plans each person's hearings (past ones with their outcomes, future ones in free
+    slots) and needs, as drafts for the bulk writer.
+
+    Future hearings take the next free slot of a lane. A lane has its own room, interviewer
+    and interpreters, and no person has two future hearings, so no two scheduled demo
+    hearings clash; past hearings all have an outcome and block nothing.
+    """
+
+    def __init__(self, rng: random.Random, today: date, users: dict[str, User],
+                 organisations: list[Organisation]) -> None:
+        self.rng, self.today = rng, today
+        self.caseworker, self.supervisor = users["caseworker"].id, users["supervisor"].id
+        self.legal_aid_ngo, self.shelter_ngo = organisations[1].id, organisations[2].id
+        self.days = [day for day in (today + timedelta(days=n)
+                                     for n in range(1, BOOKING_HORIZON_DAYS + 1))
+                     if day.weekday() < 5]
+        self.booked = [0] * len(ROOMS)
+        self.interpreters: dict[tuple[int, str], str] = {}
+
+    def plan(self, person: NewPerson) -> None:
+        applicant = person.applicant
+        for case in applicant.cases:
+            self._past(applicant, case)
+        current = applicant.cases[-1]
+        if current.status in PENDING:
+            self._pending(applicant, current)
+        self._needs(person, current)
+
+    # hearings
+
+    def _hearing(self, applicant: Any, case: Any, kind: HearingKind, day: date, clock: time,
+                 status: HearingStatus, *, lane: int, note: str | None = None) -> None:
+        starts_at = times.at(day, clock)
+        interviewer = (None if lane in {COURT_LANE, COMMITTEE_LANE}
+                       else (self.caseworker, self.supervisor)[lane])
+        language = applicant.languages.split(";")[0] if applicant.interpreter_needed else None
+        interpreter = self._interpreter(lane, language) if language else None
+        rng = self.rng
+        case.hearings.append(HearingDraft(
+            kind=kind, starts_at=starts_at, duration_minutes=SLOT_MINUTES,
+            location=ROOMS[lane], interviewer_id=interviewer, interpreter_name=interpreter,
+            interpreter_language=language,
+            representative_attending=case.representing_org_id is not None,
+            same_sex_interviewer_requested=rng.random() < 0.05,
+            recording_consent=rng.random() < 0.5, status=status, outcome_note=note,
+            created_by_id=self.caseworker,
+            **slot_values(starts_at, SLOT_MINUTES, ROOMS[lane], interpreter)))
+
+    def _interpreter(self, lane: int, language: str) -> str:
+        """One interpreter per lane and language, never the same person in two lanes."""
+        key = (lane, language)
+        if key not in self.interpreters:
+            n = len(self.interpreters)
+            family = INTERPRETER_FAMILY[n % len(INTERPRETER_FAMILY)]
+            given = INTERPRETER_GIVEN[n // len(INTERPRETER_FAMILY) % len(INTERPRETER_GIVEN)]
+            suffix = f" {n // 100 + 1}" if n >= 100 else ""
+            self.interpreters[key] = f"{family} {given}{suffix}"
+        return self.interpreters[key]
+
+    def _past_day(self, earliest: date, latest: date) -> date | None:
+        """A day in [earliest, latest] that is over (hearings today may still be on)."""
+        latest = min(latest, self.today - timedelta(days=1))
+        if latest < earliest:
+            return None
+        return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
+
+    def _past(self, applicant: Any, case: Any) -> None:
+        """The hearings behind the steps a case took: a referral interview, the refugee
+        status interview before a decision (sometimes postponed once), three missed
+        interviews before a termination, an objection hearing."""
+        rng = self.rng
+        entered: dict[CaseStatus, date] = {}
+        for event in case.events:
+            start = entered.get(event.from_status) if event.from_status else None
+            end = event.effective_date
+            lane = rng.randrange(2)
+            if start is not None and event.from_status == CaseStatus.REFERRAL_PENDING \
+                    and rng.random() < 0.6:
+                day = self._past_day(start, end)
+                if day is not None:
+                    self._hearing(applicant, case, HearingKind.REFERRAL_INTERVIEW, day,
+                                  time(10), HearingStatus.HELD, lane=lane)
+            elif start is not None and event.from_status == CaseStatus.FIRST_INSTANCE:
+                if event.to_status in DECISIONS:
+                    day = self._past_day(start + timedelta(days=14), end - timedelta(days=7))
+                    if day is not None and rng.random() < 0.1:
+                        earlier = self._past_day(start, day - timedelta(days=1))
+                        if earlier is not None:
+                            self._hearing(applicant, case, HearingKind.RSD_INTERVIEW, earlier,
+                                          time(10), HearingStatus.POSTPONED, lane=lane,
+                                          note="Interpreter unavailable.")
+                    if day is not None:
+                        self._hearing(applicant, case, HearingKind.RSD_INTERVIEW, day,
+                                      time(14), HearingStatus.HELD, lane=lane)
+                elif event.to_status == CaseStatus.TERMINATED:
+                    self._missed(applicant, case, start, end)
+            elif start is not None and event.from_status == CaseStatus.OBJECTION \
+                    and event.to_status != CaseStatus.WITHDRAWN and rng.random() < 0.5:
+                day = self._past_day(start + timedelta(days=10), end - timedelta(days=3))
+                if day is not None:
+                    self._hearing(applicant, case, HearingKind.OBJECTION_HEARING, day,
+                                  time(10), HearingStatus.HELD, lane=COMMITTEE_LANE)
+            entered[event.to_status] = end
+
+    def _missed(self, applicant: Any, case: Any, start: date, end: date) -> bool:
+        """Three interviews the applicant did not come to, between start and end."""
+        days = sorted({self._past_day(start, end) for _ in range(6)} - {None})[:3]
+        if len(days) < 3:
+            return False
+        for day in days:
+            self._hearing(applicant, case, HearingKind.RSD_INTERVIEW, day, time(10),
+                          HearingStatus.NO_SHOW, lane=0,
+                          note="The applicant did not appear and gave no reason.")
+        return True
+
+    def _pending(self, applicant: Any, case: Any) -> None:
+        """The current application's missed interviews (some are termination candidates)
+        and its next hearing, if one is booked."""
+        rng = self.rng
+        status = CaseStatus(case.status)
+        if status == CaseStatus.FIRST_INSTANCE:
+            roll = rng.random()
+            if roll < 0.04 and self._missed(applicant, case, case.status_since, self.today):
+                return
+            if roll < 0.1:
+                day = self._past_day(case.status_since, self.today)
+                if day is not None:
+                    self._hearing(applicant, case, HearingKind.RSD_INTERVIEW, day, time(10),
+                                  HearingStatus.NO_SHOW, lane=0)
+        chances = {CaseStatus.REFERRAL_PENDING: (0.7, HearingKind.REFERRAL_INTERVIEW),
+                   CaseStatus.FIRST_INSTANCE: (0.6, HearingKind.RSD_INTERVIEW),
+                   CaseStatus.OBJECTION: (0.4, HearingKind.OBJECTION_HEARING),
+                   CaseStatus.LITIGATION: (0.3, HearingKind.COURT_HEARING),
+                   CaseStatus.REFERRAL_LITIGATION: (0.3, HearingKind.COURT_HEARING)}
+        if status not in chances or rng.random() >= chances[status][0]:
+            return
+        kind = chances[status][1]
+        lanes = {HearingKind.COURT_HEARING: [COURT_LANE],
+                 HearingKind.OBJECTION_HEARING: [COMMITTEE_LANE]}.get(kind, [0, 1])
+        lane = min(lanes, key=lambda n: self.booked[n])
+        index = self.booked[lane]
+        if index >= len(self.days) * len(SLOT_TIMES):
+            return  # the lane is full for the booking horizon
+        self.booked[lane] += 1
+        day, clock = divmod(index, len(SLOT_TIMES))
+        self._hearing(applicant, case, kind, self.days[day], SLOT_TIMES[clock],
+                      HearingStatus.SCHEDULED, lane=lane)
+
+    # needs
+
+    def _needs(self, person: NewPerson, case: Any) -> None:
+        rng = self.rng
+        applicant = person.applicant
+        first_day = applicant.cases[0].lodged_on
+        held = (case.lodged_at == LodgedAt.PORT_OF_ENTRY and case.status in PORT_HELD)
+        if held and rng.random() < 0.5:  # the others show the suggestion to confirm
+            self._specific(person, "LP-DA", case.lodged_on)
+            for category in (NeedCategory.SHELTER, NeedCategory.FOOD):
+                self._assistance(person, category, case.lodged_on, priority=NeedPriority.URGENT,
+                                 status=NeedStatus.REFERRED, org=self.shelter_ngo)
+        if rng.random() < 0.12:
+            for code in rng.sample(NEED_CODES, rng.choice((1, 1, 2))):
+                self._specific(person, code, first_day + timedelta(days=rng.randint(0, 30)))
+        if rng.random() < 0.12:
+            category = rng.choice(list(NeedCategory))
+            opened = first_day + timedelta(days=rng.randint(0, 60))
+            age = (self.today - opened).days
+            status = (rng.choice((NeedStatus.MET, NeedStatus.MET, NeedStatus.CLOSED_UNMET))
+                      if age > 90 else rng.choice(tuple(NeedStatus)))
+            org = (self.shelter_ngo if category in SHELTER_NEEDS
+                   else self.legal_aid_ngo if category == NeedCategory.LEGAL else None)
+            if status == NeedStatus.REFERRED and org is None:
+                status = NeedStatus.OPEN
+            self._assistance(person, category, opened,
+                             priority=rng.choice(tuple(NeedPriority)), status=status, org=org)
+
+    def _specific(self, person: NewPerson, code: str, on: date) -> None:
+        if code in {need.code for need in person.specific_needs}:
+            return
+        person.specific_needs.append(SpecificNeedDraft(
+            code=code, category=codes.category(code), identified_on=min(on, self.today),
+            identified_by_id=self.caseworker, note=""))
+
+    def _assistance(self, person: NewPerson, category: NeedCategory, opened: date, *,
+                    priority: NeedPriority, status: NeedStatus, org: int | None) -> None:
+        opened = min(opened, self.today)
+        resolved = None
+        if status.resolved:
+            resolved = min(opened + timedelta(days=self.rng.randint(1, 40)), self.today)
+        person.assistance_needs.append(AssistanceNeedDraft(
+            category=category, priority=priority, status=status,
+            referred_to_org_id=org if status != NeedStatus.OPEN else None, opened_on=opened,
+            due_on=opened + timedelta(days=14), resolved_on=resolved, note="",
+            resolution_note="No place available in time." if status == NeedStatus.CLOSED_UNMET
+            else "", opened_by_id=self.caseworker))

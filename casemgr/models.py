@@ -11,8 +11,11 @@ from casemgr.applicants.models import (
 from casemgr.audit.models import AuditChainHead, AuditEvent
 from casemgr.auth.models import Organisation, User
 from casemgr.cases.models import Case, CaseEvent, CaseNote
-from casemgr.needs.models import SpecificNeed
+from casemgr.hearings.models import CalendarFeed, CaseAttendance, Hearing
+from casemgr.needs.models import AssistanceNeed, SpecificNeed
+from casemgr.statistics.models import StatisticsFact
 
-__all__ = ["Applicant", "ApplicantAlias", "AuditChainHead", "AuditEvent", "Case", "CaseEvent",
-           "CaseNote", "DuplicateDismissal", "NameToken", "Organisation", "RegistrationCounter",
-           "SharingRecord", "SpecificNeed", "User"]
+__all__ = ["Applicant", "ApplicantAlias", "AssistanceNeed", "AuditChainHead", "AuditEvent",
+           "CalendarFeed", "Case", "CaseAttendance", "CaseEvent", "CaseNote",
+           "DuplicateDismissal", "Hearing", "NameToken", "Organisation", "RegistrationCounter",
+           "SharingRecord", "SpecificNeed", "StatisticsFact", "User"]

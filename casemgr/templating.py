@@ -28,6 +28,8 @@ class NavItem:
 NAVIGATION = (
     NavItem("dashboard.index", _l("Dashboard"), Action.VIEW_DASHBOARD),
     NavItem("applicants.index", _l("Applicants"), Action.VIEW_APPLICANTS),
+    NavItem("hearings.agenda", _l("Hearings"), Action.VIEW_HEARINGS),
+    NavItem("needs.index", _l("Needs"), Action.VIEW_NEEDS),
     NavItem("statistics.index", _l("Statistics"), Action.VIEW_INTERNAL_STATISTICS),
     NavItem("admin.users", _l("Users"), Action.MANAGE_USERS),
     NavItem("admin.organisations", _l("Organisations"), Action.MANAGE_ORGANISATIONS),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -17,7 +17,14 @@ from casemgr.applicants.models import Applicant, SharingRecord
 from casemgr.applicants.services import LodgingData, PersonData, grant_sharing, register_applicant
 from casemgr.auth.models import Organisation, OrganisationKind, Role, User
 from casemgr.auth.services import create_organisation, create_user
+from casemgr.cases.models import Case
+from casemgr.database import utcnow
 from casemgr.extensions import db
+from casemgr.hearings import services as hearing_services
+from casemgr.hearings.models import Hearing
+from casemgr.localtime import today
+from casemgr.needs import services as need_services
+from casemgr.needs.models import AssistanceNeed, SpecificNeed
 
 PASSWORD = "correct-horse-battery-staple"
 _sequence = itertools.count(1)
@@ -102,3 +109,37 @@ class Factories:
 
         return self._make(build)
 
+
+    def hearing(self, case_id: int, *, starts_at: datetime | None = None,
+                location: str = "Room 1") -> Hearing:
+        """An RSD interview of the case, by default a week ahead at a random minute (so two
+        in one test do not clash)."""
+        start = starts_at or (utcnow().replace(second=0, microsecond=0)
+                              + timedelta(days=7, minutes=next(_sequence) * 90))
+        return self._make(lambda: hearing_services.schedule_hearing(
+            db.session, db.session.get_one(Case, case_id), hearing_services.HearingData(
+                kind="rsd_interview", starts_at=start, duration_minutes=60,
+                location=location), actor=None).hearing)
+
+    def specific_need(self, applicant_id: int, code: str, *, actor: User) -> SpecificNeed:
+        return self._make(lambda: need_services.record_specific_need(
+            db.session, db.session.get_one(Applicant, applicant_id), code=code,
+            identified_on=today(), note="", actor=db.session.get_one(User, actor.id),
+            today=today()))
+
+    def assistance_need(self, applicant_id: int, *, actor: User,
+                        referred_to: Organisation | None = None,
+                        category: str = "shelter") -> AssistanceNeed:
+        return self._make(lambda: need_services.open_need(
+            db.session, db.session.get_one(Applicant, applicant_id), need_services.NeedData(
+                category=category,
+                referred_to_org_id=referred_to.id if referred_to else None),
+            actor=db.session.get_one(User, actor.id), today=today()))
+
+    def calendar_feed(self, user: User) -> str:
+        """A live secret calendar address of `user`; returns its token."""
+        with self.app.app_context():
+            token = hearing_services.create_feed(
+                db.session, db.session.get_one(User, user.id), actor=None)
+            db.session.commit()
+            return token

@@ -43,6 +43,9 @@ ROUTES: dict[str, Route] = {
     "auth.account": Route("/account", EVERYONE),
     "dashboard.index": Route("/", EVERYONE),  # non-agency roles are sent to their home
     "statistics.index": Route("/statistics", SUPERVISORS | {Role.ANALYST}),
+    "statistics.download": Route("/statistics/annual/2025.json", SUPERVISORS | {Role.ANALYST}),
+    "statistics.public_index": Route("/public/statistics", public=True),
+    "statistics.public_download": Route("/public/statistics/annual/2025.json", public=True),
     "admin.users": Route("/admin/users", ADMIN),
     "admin.user_new": Route("/admin/users/new", ADMIN),
     "admin.user_edit": Route("/admin/users/{user_id}", ADMIN),
@@ -71,6 +74,31 @@ ROUTES: dict[str, Route] = {
     "cases.extension": Route("/cases/{case_id}/extension", SUPERVISORS, "POST", scoped=True),
     "cases.assignment": Route("/cases/{case_id}/assignment", SUPERVISORS, "POST", scoped=True),
     "cases.add_note": Route("/cases/{case_id}/notes", PEOPLE, "POST", scoped=True),
+    "hearings.agenda": Route("/hearings", PEOPLE),
+    "hearings.schedule": Route("/cases/{case_id}/hearings/new", AGENCY, scoped=True),
+    "hearings.detail": Route("/hearings/{hearing_id}", PEOPLE, scoped=True),
+    "hearings.edit": Route("/hearings/{hearing_id}/edit", AGENCY, scoped=True),
+    "hearings.outcome": Route("/hearings/{hearing_id}/outcome", AGENCY, "POST", scoped=True),
+    "hearings.notice": Route("/hearings/{hearing_id}/notice", PEOPLE, scoped=True),
+    "hearings.calendar": Route("/hearings/calendar", PEOPLE),
+    "hearings.calendar_create": Route("/hearings/calendar/new", PEOPLE, "POST"),
+    "hearings.calendar_revoke": Route("/hearings/calendar/revoke", PEOPLE, "POST"),
+    "hearings.feed": Route("/hearings/calendar/{feed_token}.ics", public=True),
+    "needs.index": Route("/needs", PEOPLE),
+    "needs.specific_index": Route("/needs/specific", PEOPLE),
+    "needs.person": Route("/applicants/{applicant_id}/needs", PEOPLE, scoped=True),
+    "needs.add_specific": Route("/applicants/{applicant_id}/needs/specific", PEOPLE, "POST",
+                                scoped=True),
+    "needs.remove_specific": Route(
+        "/applicants/{applicant_id}/needs/specific/{specific_need_id}/remove", AGENCY, "POST",
+        scoped=True),
+    "needs.open_need": Route("/applicants/{applicant_id}/needs/assistance", PEOPLE, "POST",
+                             scoped=True),
+    "needs.confirm_port_held": Route("/applicants/{applicant_id}/needs/port-held", PEOPLE,
+                                     "POST", scoped=True),
+    # the NGO may update this need because it was referred to it (see the world)
+    "needs.detail": Route("/needs/{need_id}", PEOPLE, scoped=True),
+    "needs.update": Route("/needs/{need_id}/update", PEOPLE, "POST", scoped=True),
 }
 
 
@@ -84,19 +112,30 @@ def test_every_route_is_in_the_matrix() -> None:
 @pytest.fixture
 def world(factories) -> dict[str, Any]:
     """An agency and an NGO with one shared person; a second agency's person, shared with
-    another NGO, is out of everyone's scope but the admin's."""
+    another NGO, is out of everyone's scope but the admin's. Each has a hearing, a specific
+    need and an assistance need referred to the NGO that sees the person."""
     agency = factories.organisation(OrganisationKind.AGENCY)
     ngo = factories.organisation(OrganisationKind.NGO)
+    other_ngo = factories.organisation(OrganisationKind.NGO)
     person = factories.applicant(agency=agency, share_with=ngo)
-    stranger = factories.applicant(share_with=factories.organisation(OrganisationKind.NGO))
+    stranger = factories.applicant(share_with=other_ngo)
     target = factories.user(organisation=agency)
+    recorder = factories.user(Role.ADMIN)
+    feed_token = factories.calendar_feed(target)
 
-    def ids(applicant) -> dict[str, int]:
-        return {"applicant_id": applicant.id, "case_id": applicant.cases[0].id,
+    def ids(applicant, referred_to) -> dict[str, Any]:
+        case_id = applicant.cases[0].id
+        return {"applicant_id": applicant.id, "case_id": case_id,
                 "sharing_id": applicant.sharing[0].id, "user_id": target.id,
-                "organisation_id": agency.id}
+                "organisation_id": agency.id, "feed_token": feed_token,
+                "hearing_id": factories.hearing(case_id).id,
+                "specific_need_id": factories.specific_need(applicant.id, "ER-UR",
+                                                            actor=recorder).id,
+                "need_id": factories.assistance_need(applicant.id, actor=recorder,
+                                                     referred_to=referred_to).id}
 
-    return {"agency": agency, "ngo": ngo, "inside": ids(person), "outside": ids(stranger)}
+    return {"agency": agency, "ngo": ngo, "inside": ids(person, ngo),
+            "outside": ids(stranger, other_ngo)}
 
 
 def request(client, route: Route, ids: dict[str, int]):

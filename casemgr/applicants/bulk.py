@@ -31,6 +31,9 @@ from casemgr.applicants.models import (
 from casemgr.audit.services import AuditAction, record_many
 from casemgr.cases.models import Case, CaseEvent, CaseNote
 from casemgr.cases.transitions import RecordTypes, summarise
+from casemgr.hearings.models import CaseAttendance, Hearing, HearingStatus
+from casemgr.needs.models import AssistanceNeed, SpecificNeed
+from casemgr.statistics.facts import rebuild_facts
 
 BATCH_SIZE = 2000
 
@@ -43,19 +46,25 @@ def _draft_type(name: str, table: sa.Table, *collections: str) -> Any:
 
 
 ApplicantDraft = _draft_type("ApplicantDraft", Applicant.__table__, "aliases", "cases")
-CaseDraft = _draft_type("CaseDraft", Case.__table__, "events", "notes")
+CaseDraft = _draft_type("CaseDraft", Case.__table__, "events", "notes", "hearings")
 EventDraft = _draft_type("EventDraft", CaseEvent.__table__)
 NoteDraft = _draft_type("NoteDraft", CaseNote.__table__)
+HearingDraft = _draft_type("HearingDraft", Hearing.__table__)
+SpecificNeedDraft = _draft_type("SpecificNeedDraft", SpecificNeed.__table__)
+AssistanceNeedDraft = _draft_type("AssistanceNeedDraft", AssistanceNeed.__table__)
 DRAFTS = RecordTypes(case=CaseDraft, event=EventDraft)
 
 
 @dataclass
 class NewPerson:
     """A person to write: an ApplicantDraft whose `aliases` (names) and `cases` (CaseDrafts
-    with `events` and `notes`) are filled in, plus the NGOs they consented to share with."""
+    with `events`, `notes` and `hearings`) are filled in, plus the NGOs they consented to
+    share with and their specific and assistance needs (drafts)."""
 
     applicant: Any
     sharing: list[tuple[int, date]] = field(default_factory=list)
+    specific_needs: list[Any] = field(default_factory=list)
+    assistance_needs: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -137,8 +146,8 @@ def write_people(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Written:
-    """Insert people with their aliases, name tokens, cases, history, notes and sharing,
-    and one `applicant.registered` audit event each."""
+    """Insert people with their aliases, name tokens, cases, history, notes, hearings,
+    sharing and needs, and one `applicant.registered` audit event each."""
     written = Written()
     for batch in _chunks(people, batch_size):
         _number(session, batch)
@@ -146,7 +155,7 @@ def write_people(
             summarise(person.applicant, person.applicant.cases[-1])
         applicant_ids = _insert_returning_ids(session, Applicant.__table__, [
             _row(p.applicant, Applicant.__table__) for p in batch])
-        aliases, tokens, cases, owners, sharing = [], [], [], [], []
+        aliases, tokens, cases, owners, sharing, needs = [], [], [], [], [], []
         for person, applicant_id in zip(batch, applicant_ids, strict=True):
             applicant = person.applicant
             applicant.id = applicant_id
@@ -155,26 +164,42 @@ def write_people(
                                          applicant.native_name, *applicant.aliases)
             tokens += [{"token": t[:40], "applicant_id": applicant_id} for t in sorted(names)]
             for case in applicant.cases:
-                cases.append(_row(case, Case.__table__, applicant_id=applicant_id))
+                case.applicant_id = applicant_id
+                cases.append(_row(case, Case.__table__))
                 owners.append(case)
             sharing += [{"applicant_id": applicant_id, "organisation_id": org, "granted_on": on,
                          "granted_by_id": getattr(actor, "id", None)}
                         for org, on in person.sharing]
+            needs += [(need, applicant_id) for need in person.assistance_needs]
         _insert(session, ApplicantAlias.__table__, aliases)
         _insert(session, NameToken.__table__, tokens)
         case_ids = _insert_returning_ids(session, Case.__table__, cases)
-        events, notes = [], []
+        events, notes, hearings, attendance = [], [], [], []
         for case, case_id in zip(owners, case_ids, strict=True):
             events += [_row(e, CaseEvent.__table__, case_id=case_id) for e in case.events]
             notes += [_row(n, CaseNote.__table__, case_id=case_id) for n in case.notes]
+            hearings += [_row(h, Hearing.__table__, case_id=case_id,
+                              applicant_id=case.applicant_id) for h in case.hearings]
+            missed = sum(h.status == HearingStatus.NO_SHOW for h in case.hearings)
+            if missed:
+                attendance.append({"case_id": case_id, "no_shows": missed})
         _insert(session, CaseEvent.__table__, events)
         _insert(session, CaseNote.__table__, notes)
         _insert(session, SharingRecord.__table__, sharing)
+        _insert(session, Hearing.__table__, hearings)
+        _insert(session, CaseAttendance.__table__, attendance)
+        _insert(session, SpecificNeed.__table__, [
+            _row(need, SpecificNeed.__table__, applicant_id=p.applicant.id)
+            for p in batch for need in p.specific_needs])
+        _insert(session, AssistanceNeed.__table__, [
+            _row(need, AssistanceNeed.__table__, applicant_id=applicant_id)
+            for need, applicant_id in needs])
         record_many(session, AuditAction.APPLICANT_REGISTERED, actor=actor, events=[
             ({"audit_type": "applicant", "id": p.applicant.id, "audit_person_id": p.applicant.id},
              {"registration_no": p.applicant.registration_no, "cases": len(p.applicant.cases),
               **(audit_details or {})})
             for p in batch])
+        rebuild_facts(session, applicant_ids)
         written.applicants += len(batch)
         written.cases += len(owners)
         written.registration_numbers += [p.applicant.registration_no for p in batch]

@@ -43,6 +43,7 @@ from casemgr.extensions import db
 from casemgr.forms import options, submit
 from casemgr.listing import Sorting, paginate
 from casemgr.localtime import today
+from casemgr.needs import services as needs_services
 
 bp = Blueprint("applicants", __name__, url_prefix="/applicants")
 
@@ -257,7 +258,10 @@ def detail(applicant_id: int) -> Any:
     return render_template(
         "applicants/detail.html", applicant=applicant, family=family, today=today(),
         clocks={case.id: deadlines.running_clocks(case) for case in applicant.cases},
-        sharing_form=sharing_form, confirm_form=ConfirmForm())
+        sharing_form=sharing_form, confirm_form=ConfirmForm(),
+        needs=needs_services.person_needs(db.session, applicant, current_user)
+        if can(current_user, Action.VIEW_NEEDS, applicant) else None,
+        suggestion_label=needs_services.suggestion_label)
 
 
 def _ngo_options() -> list[Any]:

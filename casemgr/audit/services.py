@@ -56,6 +56,22 @@ class AuditAction(enum.StrEnum):
     NOTE_ADDED = "case.note_added"
     STATISTICS_DOWNLOADED = "statistics.downloaded"
     STATISTICS_EXPORTED = "statistics.exported"
+    HEARING_SCHEDULED = "hearing.scheduled"
+    HEARING_UPDATED = "hearing.updated"
+    HEARING_OUTCOME_RECORDED = "hearing.outcome_recorded"
+    HEARING_VIEWED = "hearing.viewed"
+    HEARING_NOTICE_PRINTED = "hearing.notice_printed"
+    HEARINGS_LISTED = "hearing.listed"
+    CALENDAR_FEED_CREATED = "calendar.feed_created"
+    CALENDAR_FEED_REVOKED = "calendar.feed_revoked"
+    CALENDAR_FEED_FETCHED = "calendar.feed_fetched"
+    SPECIFIC_NEED_RECORDED = "need.specific_recorded"
+    SPECIFIC_NEED_REMOVED = "need.specific_removed"
+    NEED_OPENED = "need.opened"
+    NEED_UPDATED = "need.updated"
+    NEED_VIEWED = "need.viewed"
+    NEEDS_VIEWED = "need.person_viewed"
+    NEEDS_LISTED = "need.listed"
 
     @property
     def label(self) -> str:
@@ -96,10 +112,28 @@ ACTION_LABELS = {
     AuditAction.NOTE_ADDED: _l("Note added"),
     AuditAction.STATISTICS_DOWNLOADED: _l("Statistics downloaded"),
     AuditAction.STATISTICS_EXPORTED: _l("Statistics exported (command line)"),
+    AuditAction.HEARING_SCHEDULED: _l("Hearing scheduled"),
+    AuditAction.HEARING_UPDATED: _l("Hearing changed"),
+    AuditAction.HEARING_OUTCOME_RECORDED: _l("Hearing outcome recorded"),
+    AuditAction.HEARING_VIEWED: _l("Hearing viewed"),
+    AuditAction.HEARING_NOTICE_PRINTED: _l("Hearing notice opened for printing"),
+    AuditAction.HEARINGS_LISTED: _l("Hearings agenda searched"),
+    AuditAction.CALENDAR_FEED_CREATED: _l("Calendar feed created"),
+    AuditAction.CALENDAR_FEED_REVOKED: _l("Calendar feed revoked"),
+    AuditAction.CALENDAR_FEED_FETCHED: _l("Calendar feed fetched"),
+    AuditAction.SPECIFIC_NEED_RECORDED: _l("Specific need recorded"),
+    AuditAction.SPECIFIC_NEED_REMOVED: _l("Specific need removed"),
+    AuditAction.NEED_OPENED: _l("Assistance need opened"),
+    AuditAction.NEED_UPDATED: _l("Assistance need changed"),
+    AuditAction.NEED_VIEWED: _l("Assistance need viewed"),
+    AuditAction.NEEDS_VIEWED: _l("Needs of a person viewed"),
+    AuditAction.NEEDS_LISTED: _l("Needs list searched"),
 }
 
 # What "who saw this file" lists.
-READ_ACTIONS = frozenset({AuditAction.APPLICANT_VIEWED, AuditAction.CASE_VIEWED})
+READ_ACTIONS = frozenset({AuditAction.APPLICANT_VIEWED, AuditAction.CASE_VIEWED,
+                          AuditAction.HEARING_VIEWED, AuditAction.HEARING_NOTICE_PRINTED,
+                          AuditAction.NEED_VIEWED, AuditAction.NEEDS_VIEWED})
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:

@@ -75,7 +75,7 @@ def user_new() -> Any:
         try:
             user = services.create_user(
                 db.session, username=form.username.data or "", full_name=form.full_name.data or "",
-                role=form.role.data or "", organisation=db.session.get_one(
+                sex=form.sex.data, role=form.role.data or "", organisation=db.session.get_one(
                     Organisation, form.organisation_id.data),
                 password=form.password.data or "", actor=current_user)
         except ValidationFailed as error:
@@ -98,7 +98,7 @@ def user_edit(user_id: int) -> Any:
         try:
             services.update_user(
                 db.session, user, version=form.version.data or 0,
-                full_name=form.full_name.data or "", role=form.role.data or "",
+                full_name=form.full_name.data or "", sex=form.sex.data, role=form.role.data or "",
                 organisation=db.session.get_one(Organisation, form.organisation_id.data),
                 actor=current_user)
         except ValidationFailed as error:

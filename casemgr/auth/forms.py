@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
+from casemgr.applicants.models import Sex
 from casemgr.auth.models import Organisation, OrganisationKind, Role
 from casemgr.extensions import db
 from casemgr.forms import options
@@ -71,6 +72,12 @@ class UserForm(_VersionedForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)],
                            render_kw={"autocapitalize": "none", "autocomplete": "off"})
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    sex = SelectField(
+        _l("Sex"), validators=[Optional()], coerce=lambda value: value or None,
+        choices=lambda: options(((s.value, s.label) for s in Sex if s != Sex.U),
+                                blank=_l("Not recorded")),
+        description=_l("Optional. Recorded so that an applicant who asks for an interviewer "
+                       "of the same sex can be given one."))
     role = SelectField(_l("Role"), choices=role_options, validators=[DataRequired()])
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
     password = PasswordField(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casemgr.applicants.models import Sex
 from casemgr.database import Base, TimestampMixin, VersionedMixin, str_enum, utcnow
 
 
@@ -88,6 +89,9 @@ class User(TimestampMixin, VersionedMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Recorded (optionally) so that an applicant's request for an interviewer of the same
+    # sex can be checked when a hearing is scheduled.
+    sex: Mapped[Sex | None] = mapped_column(str_enum(Sex, "sex"))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))

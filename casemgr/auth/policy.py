@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import aliased
 
 from casemgr.auth.models import Role
 
@@ -41,6 +42,16 @@ class Action(enum.StrEnum):
     READ_INTERNAL_NOTES = "cases.internal_notes.read"
     ADD_INTERNAL_NOTE = "cases.internal_notes.add"
     ADD_SHARED_NOTE = "cases.shared_notes.add"
+    # hearings (of people in scope) and the user's own calendar feed
+    VIEW_HEARINGS = "hearings.view"
+    SCHEDULE_HEARING = "hearings.schedule"
+    RECORD_HEARING_OUTCOME = "hearings.outcome"
+    SUBSCRIBE_CALENDAR = "hearings.calendar"
+    # needs: specific needs on the person and assistance needs (see may_update_need)
+    VIEW_NEEDS = "needs.view"
+    RECORD_NEEDS = "needs.record"
+    MANAGE_NEEDS = "needs.manage"
+    UPDATE_REFERRED_NEED = "needs.update_referred"
 
 
 _EVERYONE = {Action.USE_ACCOUNT}
@@ -48,6 +59,9 @@ _CASEWORK = _EVERYONE | {
     Action.VIEW_DASHBOARD, Action.VIEW_APPLICANTS, Action.REGISTER_APPLICANT,
     Action.EDIT_APPLICANT, Action.MANAGE_SHARING, Action.LODGE_CASE, Action.TRANSITION_CASE,
     Action.READ_INTERNAL_NOTES, Action.ADD_INTERNAL_NOTE, Action.ADD_SHARED_NOTE,
+    Action.VIEW_HEARINGS, Action.SCHEDULE_HEARING, Action.RECORD_HEARING_OUTCOME,
+    Action.SUBSCRIBE_CALENDAR, Action.VIEW_NEEDS, Action.RECORD_NEEDS, Action.MANAGE_NEEDS,
+    Action.UPDATE_REFERRED_NEED,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -56,7 +70,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.RECORD_DECISION, Action.EXTEND_DEADLINE, Action.ASSIGN_CASE,
         Action.VIEW_ACCESS_LOG, Action.VIEW_INTERNAL_STATISTICS}),
     Role.CASEWORKER: frozenset(_CASEWORK),
-    Role.LEGAL_AID: frozenset(_EVERYONE | {Action.VIEW_APPLICANTS, Action.ADD_SHARED_NOTE}),
+    Role.LEGAL_AID: frozenset(_EVERYONE | {
+        Action.VIEW_APPLICANTS, Action.ADD_SHARED_NOTE, Action.VIEW_HEARINGS,
+        Action.SUBSCRIBE_CALENDAR, Action.VIEW_NEEDS, Action.RECORD_NEEDS,
+        Action.UPDATE_REFERRED_NEED}),
     Role.ANALYST: frozenset(_EVERYONE | {Action.VIEW_INTERNAL_STATISTICS}),
     Role.AUDITOR: frozenset(_EVERYONE | {Action.READ_AUDIT}),
 }
@@ -118,7 +135,11 @@ def applicant_scope(user: Any) -> sa.ColumnElement[bool]:
 
 
 def in_scope(user: Any, obj: Any) -> bool:
-    """Whether a loaded record (an applicant, or anything belonging to one) is visible."""
+    """Whether a loaded record (an applicant, or anything belonging to one) is visible.
+
+    An NGO also sees the assistance needs referred to it, whether or not the person
+    shared their whole file with it (see need_scope).
+    """
     applicant = getattr(obj, "applicant", obj)
     scope = ROLE_SCOPES[user.role]
     if scope is Scope.EVERYONE:
@@ -126,9 +147,56 @@ def in_scope(user: Any, obj: Any) -> bool:
     if scope is Scope.OWN_AGENCY:
         return applicant.agency_id == user.organisation_id
     if scope is Scope.SHARED_WITH_ORGANISATION:
+        if getattr(obj, "referred_to_org_id", None) == user.organisation_id:
+            return True
         return any(record.active and record.organisation_id == user.organisation_id
                    for record in applicant.sharing)
     return False
+
+
+def sensitive_needs_visible(user: Any, applicant_id: Any) -> sa.ColumnElement[bool]:
+    """Whether `user` may see the sensitive specific needs (SV, TR, SM-MI) of the person
+    `applicant_id` (a column or a value): agency roles in scope, and the NGO representing
+    the person's current case. Lists, pages and exports of specific needs all filter with
+    this one rule (see needs.services.specific_needs_query)."""
+    from casemgr.applicants.models import Applicant, SharingRecord
+    from casemgr.cases.models import Case
+
+    # Aliases, so the subqueries never correlate with the same tables in the outer query.
+    person, case, sharing = aliased(Applicant), aliased(Case), aliased(SharingRecord)
+    scope = ROLE_SCOPES[user.role] if user.is_authenticated else Scope.NOBODY
+    if scope is Scope.EVERYONE:
+        return sa.true()
+    if scope is Scope.OWN_AGENCY:
+        return sa.exists().where(person.id == applicant_id,
+                                 person.agency_id == user.organisation_id)
+    if scope is Scope.SHARED_WITH_ORGANISATION:
+        return sa.and_(
+            sa.exists().where(case.applicant_id == applicant_id, case.is_current,
+                              case.representing_org_id == user.organisation_id),
+            sa.exists().where(sharing.applicant_id == applicant_id,
+                              sharing.organisation_id == user.organisation_id,
+                              sharing.revoked_on.is_(None)))
+    return sa.false()
+
+
+def need_scope(user: Any) -> sa.ColumnElement[bool]:
+    """The WHERE clause of every list of assistance needs (the query joins the applicant):
+    needs of people in the user's scope, and for an NGO also the needs referred to it."""
+    from casemgr.needs.models import AssistanceNeed
+
+    people = applicant_scope(user)
+    if user.is_authenticated and ROLE_SCOPES[user.role] is Scope.SHARED_WITH_ORGANISATION:
+        return sa.or_(AssistanceNeed.referred_to_org_id == user.organisation_id, people)
+    return people
+
+
+def may_update_need(user: Any, need: Any) -> bool:
+    """Agency staff update any need in scope; an NGO only those referred to it."""
+    if can(user, Action.MANAGE_NEEDS, need):
+        return True
+    return (can(user, Action.UPDATE_REFERRED_NEED, need)
+            and need.referred_to_org_id == user.organisation_id)
 
 
 def sees_internal_notes(user: Any) -> bool:

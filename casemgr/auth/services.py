@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from casemgr.applicants.models import Sex
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import Organisation, OrganisationKind, Role, User, new_session_token
 from casemgr.auth.passwords import hash_password, password_problems, verify_password
@@ -133,6 +134,7 @@ def create_user(
     organisation: Organisation,
     password: str,
     full_name: str = "",
+    sex: Sex | str | None = None,
     actor: User | None,
 ) -> User:
     username = normalise_username(username)
@@ -145,7 +147,8 @@ def create_user(
     _check_role_fits(role, organisation)
     check_password(password, username)
     user = User(username=username, full_name=full_name.strip(), role=role,
-                organisation=organisation, password_hash=hash_password(password))
+                sex=Sex(sex) if sex else None, organisation=organisation,
+                password_hash=hash_password(password))
     session.add(user)
     session.flush()
     record(session, AuditAction.USER_CREATED, actor=actor, subject=user,
@@ -163,16 +166,18 @@ def update_user(
     role: Role | str,
     organisation: Organisation,
     actor: User,
+    sex: Sex | str | None = None,
 ) -> User:
-    """Change a user's name, role or organisation; a new role or organisation ends
-    the user's sessions, so the new rights apply at once."""
+    """Change a user's name, recorded sex, role or organisation; a new role or
+    organisation ends the user's sessions, so the new rights apply at once."""
     ensure_current(session, user, version)
     role = Role(role)
     _check_role_fits(role, organisation)
     if user.id == actor.id and role != user.role:
         raise ValidationFailed.single("role", _("You cannot change your own role."))
     changes = apply_changes(user, {
-        "full_name": full_name.strip(), "role": role, "organisation": organisation,
+        "full_name": full_name.strip(), "sex": Sex(sex) if sex else None, "role": role,
+        "organisation": organisation,
     })
     if "role" in changes or "organisation" in changes:
         user.session_token = new_session_token()

@@ -17,6 +17,7 @@ from casemgr.cases.forms import AssignmentForm, ExtensionForm, NoteForm, Transit
 from casemgr.cases.models import Case, CaseStatus, NoteVisibility
 from casemgr.extensions import db
 from casemgr.forms import options, submit
+from casemgr.hearings import services as hearing_services
 from casemgr.localtime import today
 from casemgr.records import ensure_current
 
@@ -94,6 +95,10 @@ def render_case(case: Case, status: int = 200, **forms: Any) -> Any:
     return render_template(
         "cases/detail.html", case=case, applicant=case.applicant, clocks=clocks,
         today=today(), notes=services.visible_notes(case, current_user),
+        hearings=hearing_services.case_hearings(db.session, case.id)
+        if can(current_user, Action.VIEW_HEARINGS, case) else None,
+        pending_statuses=lifecycle.PENDING,
+        termination_no_shows=hearing_services.TERMINATION_NO_SHOWS,
         other_cases=[c for c in case.applicant.cases if c.id != case.id],
         changes=getattr(forms.get("assignment_form") or forms.get("transition_form"),
                         "stale_changes", []),

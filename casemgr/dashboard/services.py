@@ -1,14 +1,18 @@
-"""What the dashboard shows: counts by status and the deadlines that need attention."""
+"""What the dashboard shows: counts by status and what needs attention: deadlines, termination
+candidates, hearings and needs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, contains_eager
 
 from casemgr.applicants.models import Applicant
+from casemgr.auth.policy import need_scope
 from casemgr.cases.deadlines import (
     DECISION_KINDS,
     DUE_SOON_DAYS,
@@ -20,7 +24,10 @@ from casemgr.cases.deadlines import (
     deadlines,
 )
 from casemgr.cases.models import Case, CaseStatus
+from casemgr.hearings.models import CaseAttendance, Hearing, HearingStatus
+from casemgr.hearings.services import TERMINATION_NO_SHOWS
 from casemgr.listing import COUNT_CAP
+from casemgr.needs.models import UNRESOLVED, AssistanceNeed, NeedPriority
 
 PER_KIND = 25
 
@@ -103,3 +110,91 @@ def due_groups(session: Session, scope: sa.ColumnElement[bool], today: date,
                  if clock.kind == kind]
         groups.append(DueGroup(kind, items, total))
     return groups
+
+
+@dataclass(frozen=True)
+class ListGroup:
+    """Records other than clocks that need attention: the most urgent, and how many."""
+
+    key: str
+    label: str
+    items: list[Any]
+    total: int
+    # Per item id, what the row shows besides the record (e.g. a case's no-show count).
+    details: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+
+def _group(session: Session, key: str, label: str, query: sa.Select[Any], order: list[Any],
+           eager: Any, per_kind: int) -> ListGroup | None:
+    """The first `per_kind` rows of `query` (with their applicant, joined in it) and a
+    count capped like every list's."""
+    items = list(session.execute(query.options(contains_eager(eager)).order_by(*order)
+                                 .limit(per_kind)).scalars())
+    if not items:
+        return None
+    total = session.execute(sa.select(sa.func.count()).select_from(
+        query.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+        .limit(COUNT_CAP + 1).subquery())).scalar_one()
+    return ListGroup(key, label, items, total)
+
+
+def termination_candidates(session: Session, scope: sa.ColumnElement[bool],
+                           per_kind: int = PER_KIND) -> ListGroup | None:
+    """First-instance cases whose applicant missed three or more hearings: a range scan of
+    the no-show count index (CaseAttendance), whatever the number of cases."""
+    query = (sa.select(Case).join(CaseAttendance, CaseAttendance.case_id == Case.id)
+             .join(Case.applicant)
+             .where(CaseAttendance.no_shows >= TERMINATION_NO_SHOWS,
+                    Case.status == CaseStatus.FIRST_INSTANCE, Case.is_current, scope))
+    group = _group(session, "termination", str(_l("Termination candidates: three or more "
+                                                  "hearings missed")),
+                   query, [CaseAttendance.no_shows.desc(), Case.id], Case.applicant, per_kind)
+    if group is not None:
+        group.details.update((case_id, count) for case_id, count in session.execute(
+            sa.select(CaseAttendance.case_id, CaseAttendance.no_shows)
+            .where(CaseAttendance.case_id.in_([case.id for case in group.items]))))
+    return group
+
+
+def need_groups(session: Session, user: Any, today: date, per_kind: int = PER_KIND
+                ) -> list[ListGroup]:
+    """Urgent needs not yet met or closed, and needs past their due date."""
+    base = (sa.select(AssistanceNeed).join(AssistanceNeed.applicant)
+            .where(need_scope(user), AssistanceNeed.status.in_(UNRESOLVED)))
+    groups = [
+        _group(session, "urgent_needs", str(_l("Urgent needs not yet met")),
+               base.where(AssistanceNeed.priority == NeedPriority.URGENT),
+               [AssistanceNeed.opened_on, AssistanceNeed.id], AssistanceNeed.applicant,
+               per_kind),
+        _group(session, "overdue_needs", str(_l("Needs past their due date")),
+               base.where(AssistanceNeed.due_on < today),
+               [AssistanceNeed.due_on, AssistanceNeed.id], AssistanceNeed.applicant,
+               per_kind),
+    ]
+    return [group for group in groups if group is not None]
+
+
+def hearing_groups(session: Session, scope: sa.ColumnElement[bool], now: datetime,
+                   per_kind: int = PER_KIND) -> list[ListGroup]:
+    """Scheduled hearings that started without an outcome recorded, and those of the next
+    seven days (an index range scan of status and start)."""
+    base = (sa.select(Hearing).join(Hearing.applicant)
+            .where(Hearing.status == HearingStatus.SCHEDULED, scope))
+    groups = [
+        _group(session, "hearing_outcomes", str(_l("Hearings awaiting their outcome")),
+               base.where(Hearing.starts_at <= now),
+               [Hearing.starts_at, Hearing.id], Hearing.applicant, per_kind),
+        _group(session, "hearings_soon", str(_l("Hearings in the next 7 days")),
+               base.where(Hearing.starts_at > now,
+                          Hearing.starts_at <= now + timedelta(days=DUE_SOON_DAYS)),
+               [Hearing.starts_at, Hearing.id], Hearing.applicant, per_kind),
+    ]
+    return [group for group in groups if group is not None]

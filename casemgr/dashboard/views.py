@@ -10,6 +10,7 @@ from flask_login import current_user
 from casemgr.auth.policy import Action, applicant_scope, can, home_endpoint
 from casemgr.cases.models import CaseStatus
 from casemgr.dashboard import services
+from casemgr.database import utcnow
 from casemgr.extensions import db
 from casemgr.localtime import today
 
@@ -23,7 +24,9 @@ def index() -> Any:
         return redirect(url_for(home_endpoint(current_user)))
     scope = applicant_scope(current_user)
     counts = services.status_counts(db.session, scope)
+    termination = services.termination_candidates(db.session, scope)
     return render_template(
         "dashboard/index.html", counts=counts, statuses=list(CaseStatus),
         total=sum(counts.values()), due=services.due_groups(db.session, scope, today()),
-        today=today())
+        termination=termination, needs=services.need_groups(db.session, current_user, today()),
+        hearings=services.hearing_groups(db.session, scope, utcnow()), today=today())

@@ -1,0 +1,1 @@
+"""Hearings and interviews: scheduling without double-booking, outcomes, calendar feeds."""
