@@ -117,7 +117,9 @@ def demo(applicants: int, seed: int, if_empty: bool) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for command in (orgs_cli, users_cli, audit_cli, demo):
+    from casemgr.statistics.cli import stats_cli
+
+    for command in (orgs_cli, users_cli, audit_cli, demo, stats_cli):
         app.cli.add_command(command)
 
 
