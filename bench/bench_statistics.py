@@ -6,14 +6,16 @@ Usage:
     python bench/bench_statistics.py --database sqlite:////path/1m.sqlite3 [--year 2025]
     python bench/bench_statistics.py --database postgresql+psycopg://postgres@127.0.0.1/db
 
-    --create-indexes  first create the indexes the statistics queries are written for (see
-                      INDEXES; CREATE INDEX IF NOT EXISTS: run it on a copy of the data)
     --sqlite-mmap N   PRAGMA mmap_size=N on every SQLite connection (memory-mapped reads)
 
 The report is every table function of casemgr.statistics.tables for one year, exact: what
-the internal files and the statistics page compute. The bare aggregate is, per table, one
-GROUP BY over the same rows and joins without ranking people, ages, bands, day counts or
-percentiles. Both run in one process on the same database, alternately, after a warm-up;
+the internal files and the statistics page compute, reading the per-person rows of
+`statistics_facts` that the app keeps current as records change. The bare aggregate is, per
+table, one GROUP BY over the underlying records (applicants, cases, history, needs) without
+ranking people, ages, bands, day counts or percentiles: what any report must at least read.
+`--rebuild` also times `casemgr stats rebuild-facts` (recomputing every person's facts).
+
+Both run in one process on the same database, alternately, after a warm-up;
 the figures are medians of --repeat runs.
 """
 
@@ -32,29 +34,12 @@ from casemgr.applicants.models import Applicant
 from casemgr.cases.models import Case, CaseEvent
 from casemgr.extensions import db
 from casemgr.needs.models import SpecificNeed
-from casemgr.statistics import tables
+from casemgr.statistics import facts, tables
 from casemgr.statistics.exports import begin_report
 from casemgr.statistics.sql import days_between
 
 cases, events = Case.__table__, CaseEvent.__table__
 applicants, needs = Applicant.__table__, SpecificNeed.__table__
-
-# What the statistics queries read, so that each can be answered from an index alone.
-INDEXES = [
-    sa.Index("ix_stats_cases_lodged", cases.c.lodged_on, cases.c.applicant_id,
-             cases.c.application_type, cases.c.lodged_at, cases.c.port_of_entry),
-    sa.Index("ix_stats_cases_status", cases.c.status, cases.c.status_since, cases.c.lodged_on,
-             cases.c.applicant_id),
-    sa.Index("ix_stats_cases_since", cases.c.status_since, cases.c.lodged_on,
-             cases.c.applicant_id),
-    sa.Index("ix_stats_events_from", events.c.from_status, events.c.effective_date,
-             events.c.to_status, events.c.outcome, events.c.case_id),
-    sa.Index("ix_stats_events_to", events.c.to_status, events.c.effective_date,
-             events.c.case_id),
-    sa.Index("ix_stats_events_case", events.c.case_id, events.c.effective_date, events.c.id,
-             events.c.to_status),
-]
-
 
 def bare_queries(year: int) -> dict[str, sa.Select[Any]]:
     """Per table: the same rows and joins, counted with a plain GROUP BY."""
@@ -63,7 +48,7 @@ def bare_queries(year: int) -> dict[str, sa.Select[Any]]:
     decided = events.join(cases, cases.c.id == events.c.case_id).join(
         applicants, applicants.c.id == cases.c.applicant_id)
     in_year = events.c.effective_date.between(first, last)
-    stages = tuple(tables.PENDING_STAGES)
+    stages = tuple(facts.PENDING_STAGES)
     return {
         "applications": sa.select(
             applicants.c.nationality, applicants.c.sex, cases.c.application_type,
@@ -82,7 +67,7 @@ def bare_queries(year: int) -> dict[str, sa.Select[Any]]:
             applicants.c.nationality, applicants.c.sex, events.c.to_status, sa.func.count())
         .select_from(decided)
         .where(in_year, events.c.from_status.in_(("first_instance", "referral_pending")),
-               events.c.to_status.in_((*tables.MERITS, "withdrawn", "terminated")))
+               events.c.to_status.in_((*facts.MERITS, "withdrawn", "terminated")))
         .group_by(applicants.c.nationality, applicants.c.sex, events.c.to_status),
         "objections_lodged": sa.select(
             applicants.c.nationality, applicants.c.sex, sa.func.count()).select_from(decided)
@@ -142,7 +127,7 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--year", type=int, default=date.today().year - 1)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--create-indexes", action="store_true")
+    parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--sqlite-mmap", type=int, default=0)
     args = parser.parse_args()
     app = make_app(args.database)
@@ -153,11 +138,11 @@ def main() -> None:
                 connection.execute(f"PRAGMA mmap_size={int(args.sqlite_mmap)}")
 
             db.engine.dispose()
-        if args.create_indexes:
-            for index in INDEXES:
-                index.create(db.engine, checkfirst=True)
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("ANALYZE"))
+        if args.rebuild:
+            start = time.perf_counter()
+            facts.rebuild_all(db.session)
+            db.session.commit()
+            print(f"rebuild of every person's facts: {time.perf_counter() - start:.1f} s")
         people = db.session.execute(sa.select(sa.func.count()).select_from(applicants))
         print(f"{people.scalar_one():,} applicants; year {args.year}; "
               f"{db.engine.dialect.name}; {machine()}")
