@@ -58,7 +58,7 @@ def upgrade():
     with op.batch_alter_table('assistance_needs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assistance_needs_applicant_id'), ['applicant_id'], unique=False)
         batch_op.create_index('ix_assistance_needs_opened', ['opened_on', 'id'], unique=False)
-        batch_op.create_index('ix_assistance_needs_priority', ['priority', 'status', 'opened_on'], unique=False)
+        batch_op.create_index('ix_assistance_needs_priority', ['priority', 'opened_on', 'id', 'status'], unique=False)
         batch_op.create_index('ix_assistance_needs_referred', ['referred_to_org_id', 'status'], unique=False)
         batch_op.create_index('ix_assistance_needs_status_due', ['status', 'due_on'], unique=False)
 
