@@ -47,6 +47,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive casemgr --severity-level medium
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -379,7 +379,7 @@ def _insert(executor: Executor, rows: list[Fact]) -> None:
                 copy.write_row(row)
     elif connection.dialect.name == "sqlite":
         marks = ", ".join("?" * len(Fact._fields))
-        statement = f"INSERT INTO statistics_facts ({columns}) VALUES ({marks})"  # noqa: S608
+        statement = f"INSERT INTO statistics_facts ({columns}) VALUES ({marks})"  # noqa: S608 - fixed column names and bound values # nosec B608
         driver.executemany(statement, rows)
     else:
         connection.execute(facts_table.insert(), [row._asdict() for row in rows])
