@@ -77,22 +77,26 @@ def register_extensions(app: Flask) -> None:
     extensions.bootstrap.init_app(app)
     security.init_login(app)
     security.init_headers(app)
+    security.init_request_limits(app)
     database.init_request_context(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from casemgr.api.account import bp as tokens_bp
+    from casemgr.api.views import bp as api_bp
     from casemgr.applicants.views import bp as applicants_bp
     from casemgr.audit.views import bp as audit_bp
     from casemgr.auth.admin_views import bp as admin_bp
     from casemgr.auth.views import bp as auth_bp
     from casemgr.cases.views import bp as cases_bp
     from casemgr.dashboard.views import bp as dashboard_bp
+    from casemgr.exchange.views import bp as exchange_bp
     from casemgr.hearings.views import bp as hearings_bp
     from casemgr.needs.views import bp as needs_bp
     from casemgr.statistics.views import bp as statistics_bp
 
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, applicants_bp, cases_bp,
-                      hearings_bp, needs_bp, statistics_bp):
+                      hearings_bp, needs_bp, statistics_bp, exchange_bp, tokens_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

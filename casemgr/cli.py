@@ -74,6 +74,30 @@ def users_create(username: str, role: str, organisation_name: str, full_name: st
         click.echo("Give it to the user through a safe channel; it is not shown again.")
 
 
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None,
+              help="days until the token stops working (default: never)")
+@click.option("--name", default="", help="what the token is for")
+def users_token(username: str, expires_days: int | None, name: str) -> None:
+    """Make an API token for a user and print it once (only its hash is stored)."""
+    from casemgr.api.tokens import create_token
+    from casemgr.auth.models import User
+
+    user = db.session.execute(sa.select(User).where(User.username == username)
+                              ).scalar_one_or_none()
+    if user is None:
+        raise fail(f"unknown user {username!r}")
+    try:
+        made = create_token(db.session, user, actor=None, name=name, expires_days=expires_days)
+    except ValidationFailed as error:
+        raise fail(" ".join(error.messages)) from None
+    db.session.commit()
+    click.echo(made.secret)
+    click.echo(f"API token for {user.username} ({user.role}); it is not shown again.",
+               err=True)
+
+
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Recompute the audit hash chain; exit 1 naming the first broken event."""
@@ -117,9 +141,12 @@ def demo(applicants: int, seed: int, if_empty: bool) -> None:
 
 
 def init_cli(app: Flask) -> None:
+    from casemgr.exchange.cli import export_cli, import_cli
+    from casemgr.retention.cli import retention_cli
     from casemgr.statistics.cli import stats_cli
 
-    for command in (orgs_cli, users_cli, audit_cli, demo, stats_cli):
+    for command in (orgs_cli, users_cli, audit_cli, demo, stats_cli, import_cli, export_cli,
+                    retention_cli):
         app.cli.add_command(command)
 
 

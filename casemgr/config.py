@@ -55,6 +55,14 @@ SETTINGS: tuple[Setting, ...] = (
             "mark cookies Secure; set 1 behind HTTPS", ("SESSION_COOKIE_SECURE",)),
     Setting("LOGIN_RATE_LIMIT", "20 per minute;200 per hour", str,
             "login attempts allowed per client address (Flask-Limiter syntax)"),
+    Setting("API_RATE_LIMIT", "300 per minute", str,
+            "JSON API requests allowed per token (per client address without one)"),
+    Setting("SESSION_IDLE_MINUTES", 30, int,
+            "a browser session ends after this many minutes without a request"),
+    Setting("SESSION_MAX_HOURS", 12, int,
+            "a browser session ends this many hours after login, however active"),
+    Setting("TWO_FACTOR_ROLES", "admin,supervisor", str,
+            "roles that must use two-factor login (comma-separated; empty: none)"),
     Setting("LOCKOUT_THRESHOLD", 10, int,
             "failed logins in a row that lock an account"),
     Setting("LOCKOUT_MINUTES", 15, int, "how long a locked account stays locked"),
@@ -64,6 +72,9 @@ SETTINGS: tuple[Setting, ...] = (
             "interface language when the browser asks for none we have (en, ko, ru)"),
     Setting("PROXY_COUNT", 0, int,
             "number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto)"),
+    Setting("RETENTION_YEARS", 10, int,
+            "`casemgr retention run` anonymises people whose every case closed this many "
+            "years ago or more"),
 )
 
 
@@ -84,7 +95,8 @@ class Defaults:
     SUPPORTED_LOCALES = ("en", "ko", "ru")
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 50
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # views marked @accepts_upload (imports)
+    MAX_FORM_BYTES = 100 * 1024  # every other request body
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:

@@ -13,12 +13,15 @@ from casemgr.extensions import db
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    401: (_l("Not authenticated"), _l("Send a valid API token: Authorization: Bearer <token>.")),
     403: (_l("Not allowed"), _l("Your role does not allow this. Ask an administrator if you "
                                 "need access.")),
     404: (_l("Not found"), _l("There is no page here, or it is not available to you.")),
     405: (_l("Method not allowed"), _l("This page cannot be used this way.")),
+    406: (_l("Not acceptable"), _l("This resource cannot be sent in the requested format.")),
     409: (_l("Conflict"), _l("Someone else changed this record. Reload it and try again.")),
     413: (_l("Too large"), _l("The upload or form is larger than allowed.")),
+    415: (_l("Unsupported media type"), _l("Send the request body as application/json.")),
     429: (_l("Too many requests"), _l("Too many attempts. Wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Nothing you entered "
                                          "was saved; try again, or tell your administrator.")),

@@ -50,6 +50,15 @@ class InvalidTransition(DomainError):
     """A case cannot move this way; the message names the rule (a 409 on the API)."""
 
 
+class ImportRejected(DomainError):
+    """An import file broke the record format; `problems` lists each (row, column,
+    message), and nothing was written."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problems in the file; nothing was imported.")
+
+
 class LoginFailed(DomainError):
     """Any failed login. One message for every cause, so it reveals nothing."""
 

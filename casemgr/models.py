@@ -1,5 +1,6 @@
 """Imports every model module, so the metadata knows every table (migrations, tests)."""
 
+from casemgr.api.models import ApiToken
 from casemgr.applicants.models import (
     Applicant,
     ApplicantAlias,
@@ -15,7 +16,7 @@ from casemgr.hearings.models import CalendarFeed, CaseAttendance, Hearing
 from casemgr.needs.models import AssistanceNeed, SpecificNeed
 from casemgr.statistics.models import StatisticsFact
 
-__all__ = ["Applicant", "ApplicantAlias", "AssistanceNeed", "AuditChainHead", "AuditEvent",
-           "CalendarFeed", "Case", "CaseAttendance", "CaseEvent", "CaseNote",
+__all__ = ["ApiToken", "Applicant", "ApplicantAlias", "AssistanceNeed", "AuditChainHead",
+           "AuditEvent", "CalendarFeed", "Case", "CaseAttendance", "CaseEvent", "CaseNote",
            "DuplicateDismissal", "Hearing", "NameToken", "Organisation", "RegistrationCounter",
            "SharingRecord", "SpecificNeed", "StatisticsFact", "User"]

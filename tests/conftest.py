@@ -97,6 +97,9 @@ def make_app(settings: dict[str, Any], instance: Path, **overrides: Any) -> Flas
             "SECRET_KEY": "test-secret-key",
             "TESTING": True,
             "RATELIMIT_STORAGE_URL": "memory://",
+            # Two-factor login has its own tests (tests/auth/test_two_factor.py); elsewhere
+            # admins and supervisors log in with a password alone.
+            "TWO_FACTOR_ROLES": "",
             **settings,
             **overrides,
         })

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, make_dataclass
 from datetime import date
+from functools import cache
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ from casemgr.cases.models import Case, CaseEvent, CaseNote
 from casemgr.cases.transitions import RecordTypes, summarise
 from casemgr.hearings.models import CaseAttendance, Hearing, HearingStatus
 from casemgr.needs.models import AssistanceNeed, SpecificNeed
-from casemgr.statistics.facts import rebuild_facts
+from casemgr.statistics.facts import CaseHistory, facts_for_person, replace_facts
 
 BATCH_SIZE = 2000
 
@@ -53,6 +54,16 @@ HearingDraft = _draft_type("HearingDraft", Hearing.__table__)
 SpecificNeedDraft = _draft_type("SpecificNeedDraft", SpecificNeed.__table__)
 AssistanceNeedDraft = _draft_type("AssistanceNeedDraft", AssistanceNeed.__table__)
 DRAFTS = RecordTypes(case=CaseDraft, event=EventDraft)
+
+
+class _EventFacts(NamedTuple):
+    """A status event as the statistics facts read it."""
+
+    id: int
+    from_status: str | None
+    to_status: str
+    outcome: str | None
+    effective_date: date
 
 
 @dataclass
@@ -84,13 +95,20 @@ def _row(obj: Any, table: sa.Table, **extra: Any) -> dict[str, Any]:
     """The column values of a transient object; unset columns with defaults are left to
     the database layer, so every row of a batch has the same keys."""
     row = {}
-    for column in table.columns:
-        value = getattr(obj, column.key)
-        if value is None and (column.primary_key or column.default is not None):
+    for key, optional in _row_columns(table):
+        value = getattr(obj, key)
+        if value is None and optional:
             continue
-        row[column.key] = value
+        row[key] = value
     row.update(extra)
     return row
+
+
+@cache
+def _row_columns(table: sa.Table) -> tuple[tuple[str, bool], ...]:
+    """Each column's key, and whether an unset value is left out (an id, a default)."""
+    return tuple((column.key, bool(column.primary_key or column.default is not None))
+                 for column in table.columns)
 
 
 def _insert_returning_ids(session: Session, table: sa.Table, rows: list[dict[str, Any]]
@@ -107,15 +125,88 @@ def _insert_returning_ids(session: Session, table: sa.Table, rows: list[dict[str
     if session.get_bind().dialect.name != "sqlite":
         statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         return list(session.execute(statement, rows).scalars())
-    session.execute(table.insert(), rows)
+    _insert(session, table, rows)
     newest = session.execute(sa.select(table.c.id).order_by(table.c.id.desc())
                              .limit(len(rows))).scalars().all()
     return list(reversed(newest))
 
 
+_CACHE_SIZE = "casemgr.bulk.previous_cache_size"
+SQLITE_CACHE_KIB = 256 * 1024
+
+
+def _roomy_sqlite_cache(session: Session) -> None:
+    """On SQLite, let this connection keep up to SQLITE_CACHE_KIB of pages in memory until
+    it goes back to the pool. With the default 2 MB the indexes of a large import no longer
+    fit: SQLite then spills dirty pages to the WAL mid-transaction and reads them back,
+    again and again. Durability is untouched (same journal, same synchronous setting), and
+    a cache only grows as far as pages are used."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or _CACHE_SIZE in connection.info:
+        return
+    driver: Any = connection.connection.driver_connection
+    previous = driver.execute("PRAGMA cache_size").fetchone()[0]
+    if previous >= 0 or -previous >= SQLITE_CACHE_KIB:
+        return  # a size in pages, or already as large: leave it
+    connection.info[_CACHE_SIZE] = previous
+    driver.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkin")
+def _restore_sqlite_cache(dbapi_connection: Any, record: Any) -> None:
+    """The connection is back in the pool, its transaction over: the usual cache again."""
+    if dbapi_connection is not None and record is not None and _CACHE_SIZE in record.info:
+        previous = int(record.info.pop(_CACHE_SIZE))
+        dbapi_connection.execute(f"PRAGMA cache_size = {previous}")
+
+
 def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_executemany(connection, table, rows)
+    else:
         session.execute(table.insert(), rows)
+
+
+def _sqlite_executemany(connection: sa.Connection, table: sa.Table,
+                        rows: list[dict[str, Any]]) -> None:
+    """What `session.execute(table.insert(), rows)` does on SQLite, without SQLAlchemy's
+    per-row parameter handling (which cost more than SQLite's own work): the columns of
+    the first row plus those with a Python-side default, each value through its column
+    type's own bind processor, one prepared INSERT run per row by the driver."""
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = [column for column in table.columns
+                if column.key not in rows[0] and column.default is not None
+                and not column.primary_key]
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+                  for key in given]
+    processors += [column.type.dialect_impl(dialect).bind_processor(dialect)
+                   for column in defaults]
+    values = []
+    for row in rows:
+        raw = [row[key] for key in given]
+        raw += [_default_value(column) for column in defaults]
+        values.append(tuple(value if process is None else process(value)
+                            for process, value in zip(processors, raw, strict=True)))
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(table.c[key].name) for key in given)
+    names = ", ".join(filter(None, (names, ", ".join(quote(c.name) for c in defaults))))
+    marks = ", ".join("?" * (len(given) + len(defaults)))
+    driver: Any = connection.connection.driver_connection
+    driver.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",  # noqa: S608 - names from the table's metadata, values bound # nosec B608
+                       values)
+
+
+def _default_value(column: sa.Column[Any]) -> Any:
+    default: Any = column.default
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        return default.arg(None)
+    raise NotImplementedError(f"bulk insert without a value for {column}")
 
 
 def allocate_registration_numbers(session: Session, year: int, count: int) -> list[str]:
@@ -149,6 +240,7 @@ def write_people(
     """Insert people with their aliases, name tokens, cases, history, notes, hearings,
     sharing and needs, and one `applicant.registered` audit event each."""
     written = Written()
+    _roomy_sqlite_cache(session)
     for batch in _chunks(people, batch_size):
         _number(session, batch)
         for person in batch:
@@ -175,8 +267,18 @@ def write_people(
         _insert(session, NameToken.__table__, tokens)
         case_ids = _insert_returning_ids(session, Case.__table__, cases)
         events, notes, hearings, attendance = [], [], [], []
+        histories: dict[int, list[CaseHistory]] = defaultdict(list)
         for case, case_id in zip(owners, case_ids, strict=True):
-            events += [_row(e, CaseEvent.__table__, case_id=case_id) for e in case.events]
+            history = CaseHistory(case_id, case.applicant_id, case.lodged_on, case.lodged_at,
+                                  case.application_type, case.port_of_entry, case.status,
+                                  case.status_since)
+            histories[case.applicant_id].append(history)
+            for e in case.events:
+                # Stand-in ids in insertion order: the facts compare a person's event ids
+                # only with each other, and the real ones ascend in this same order.
+                history.events.append(_EventFacts(len(events), e.from_status, e.to_status,
+                                                  e.outcome, e.effective_date))
+                events.append(_row(e, CaseEvent.__table__, case_id=case_id))
             notes += [_row(n, CaseNote.__table__, case_id=case_id) for n in case.notes]
             hearings += [_row(h, Hearing.__table__, case_id=case_id,
                               applicant_id=case.applicant_id) for h in case.hearings]
@@ -199,7 +301,10 @@ def write_people(
              {"registration_no": p.applicant.registration_no, "cases": len(p.applicant.cases),
               **(audit_details or {})})
             for p in batch])
-        rebuild_facts(session, applicant_ids)
+        replace_facts(session, applicant_ids, [
+            fact for p in batch for fact in facts_for_person(
+                p.applicant, histories[p.applicant.id],
+                [need.category for need in p.specific_needs])])
         written.applicants += len(batch)
         written.cases += len(owners)
         written.registration_numbers += [p.applicant.registration_no for p in batch]

@@ -116,6 +116,9 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
     current_assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     current_due_on: Mapped[date | None]
     current_due_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    # Set when retention anonymised the person (casemgr.retention): names, notes and the
+    # exact date of birth are gone; the record stays for the statistics.
+    anonymised_at: Mapped[datetime | None]
 
     agency: Mapped[Organisation] = orm.relationship(foreign_keys=[agency_id])
     aliases: Mapped[list[ApplicantAlias]] = orm.relationship(
@@ -130,7 +133,13 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
         return self.id
 
     @property
+    def anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    @property
     def display_name(self) -> str:
+        if self.anonymised_at is not None:
+            return str(_l("Anonymised person"))
         given = "" if self.given_names == "-" else f" {self.given_names}"
         return f"{self.family_name.upper()}{given}"
 

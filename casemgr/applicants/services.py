@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from casemgr.applicants import matching
 from casemgr.applicants.fields import birth_earliest, check_latin, parse_date_of_birth
@@ -25,7 +25,7 @@ from casemgr.applicants.models import (
 )
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import Organisation, OrganisationKind, User
-from casemgr.cases.models import ApplicationType, Case, LodgedAt
+from casemgr.cases.models import ApplicationType, Case, CaseStatus, LodgedAt
 from casemgr.database import dialect_insert
 from casemgr.exceptions import ValidationFailed
 from casemgr.records import apply_changes, ensure_current, flush_versioned
@@ -194,6 +194,45 @@ def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None
     return Applicant.id.in_(found)
 
 
+@dataclass(frozen=True)
+class ApplicantFilter:
+    """The applicant list's filters (the page's form and the API's query parameters)."""
+
+    q: str = ""
+    nationality: str | None = None
+    status: str | None = None
+    lodged_at: str | None = None
+    port_of_entry: str | None = None
+    assigned_to_id: int | None = None
+    overdue: bool = False
+
+
+def filter_applicants(session: Session, query: sa.Select[Any], criteria: ApplicantFilter, *,
+                      today: date) -> sa.Select[Any]:
+    """Narrow a list of applicants (already in the user's scope) by the list's filters; the
+    current case's summary on the applicant serves them from composite indexes."""
+    from casemgr.cases import deadlines
+
+    clause = search_clause(session, criteria.q)
+    if clause is not None:
+        query = query.where(clause)
+    if criteria.nationality:
+        query = query.where(Applicant.nationality == criteria.nationality)
+    if criteria.status:
+        query = query.where(Applicant.current_status == CaseStatus(criteria.status))
+    if criteria.lodged_at:
+        query = query.where(Applicant.current_lodged_at == LodgedAt(criteria.lodged_at))
+    if criteria.port_of_entry:
+        query = query.where(Applicant.current_port == criteria.port_of_entry.strip().upper())
+    if criteria.assigned_to_id:
+        query = query.where(Applicant.current_assigned_to_id == criteria.assigned_to_id)
+    if criteria.overdue:
+        query = query.where(
+            Applicant.current_due_on < today,
+            Applicant.current_due_kind.in_([str(k) for k in deadlines.DECISION_KINDS]))
+    return query
+
+
 # --- duplicates ---------------------------------------------------------------------------
 
 def find_duplicates(
@@ -216,6 +255,8 @@ def find_duplicates(
             Applicant.birth_reference_date.between(date(year, 1, 1), date(year, 12, 31)),
             Applicant.id.in_(sa.select(NameToken.applicant_id).where(token_match)),
         ).limit(CANDIDATE_LIMIT)
+        # person_key reads every candidate's aliases: one query for all, not one each
+        .options(selectinload(Applicant.aliases))
     ).scalars().all()
     key = person.key()
     found = []
@@ -345,6 +386,9 @@ def update_applicant(
     actor: User, today: date | None = None,
 ) -> Applicant:
     """Save edited person columns; refuses a stale version and names what changed."""
+    if applicant.anonymised_at is not None:  # its facts rest on the kept reference date
+        raise ValidationFailed.single("family_name", _(
+            "This person was anonymised (retention); the record can no longer be edited."))
     ensure_current(session, applicant, version)
     reference = check_person(person, today=today)
     for case in applicant.cases:

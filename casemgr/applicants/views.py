@@ -37,7 +37,7 @@ from casemgr.auth.policy import (
     requires,
 )
 from casemgr.cases import deadlines
-from casemgr.cases.models import Case, CaseStatus, LodgedAt
+from casemgr.cases.models import Case
 from casemgr.exceptions import ValidationFailed
 from casemgr.extensions import db
 from casemgr.forms import options, submit
@@ -84,16 +84,7 @@ def _caseworker_options(blank: Any) -> list[Any]:
 @requires(Action.VIEW_APPLICANTS)
 def index() -> Any:
     filters = ApplicantFilterForm(request.args)
-    filters.assigned_to_id.choices = _caseworker_options(blank=_("Anyone"))
-    # One table: the applicant carries a summary of the current case (see
-    # transitions.summarise), so filters and sort orders are served by composite indexes.
-    query = sa.select(Applicant).where(applicant_scope(current_user))
-    used = {key: value for key, value in request.args.items()
-            if value and key in filters._fields}
-    if used:
-        # Filters that cannot be applied show their messages and no results, never the
-        # unfiltered list presented as if it matched.
-        query = _filtered(query, filters) if filters.validate() else query.where(sa.false())
+    query, used = listed_applicants(filters)
     page = paginate(SORTING.apply(query, Applicant.id))
     # The rows show the applicant's summary of the current case; only the case's id (for
     # its link) and the caseworkers' names are looked up, one query each.
@@ -113,25 +104,29 @@ def index() -> Any:
                            decision_kinds={str(k) for k in deadlines.DECISION_KINDS})
 
 
-def _filtered(query: sa.Select[Any], filters: ApplicantFilterForm) -> sa.Select[Any]:
-    clause = services.search_clause(db.session, filters.q.data or "")
-    if clause is not None:
-        query = query.where(clause)
-    if filters.nationality.data:
-        query = query.where(Applicant.nationality == filters.nationality.data)
-    if filters.status.data:
-        query = query.where(Applicant.current_status == CaseStatus(filters.status.data))
-    if filters.lodged_at.data:
-        query = query.where(Applicant.current_lodged_at == LodgedAt(filters.lodged_at.data))
-    if filters.port_of_entry.data:
-        query = query.where(Applicant.current_port == filters.port_of_entry.data.strip().upper())
-    if filters.assigned_to_id.data:
-        query = query.where(Applicant.current_assigned_to_id == int(filters.assigned_to_id.data))
-    if filters.overdue.data:
-        query = query.where(
-            Applicant.current_due_on < today(),
-            Applicant.current_due_kind.in_([str(k) for k in deadlines.DECISION_KINDS]))
-    return query
+def listed_applicants(filters: ApplicantFilterForm) -> tuple[sa.Select[Any], dict[str, str]]:
+    """The list's query (the list and its export share it): the user's scope and the
+    filters the query string uses, and those filters. One table: the applicant carries a
+    summary of the current case (see transitions.summarise), so filters and sort orders are
+    served by composite indexes. Filters that cannot be applied show their messages and no
+    results, never the unfiltered list presented as if it matched."""
+    filters.assigned_to_id.choices = _caseworker_options(blank=_("Anyone"))
+    query = sa.select(Applicant).where(applicant_scope(current_user))
+    used = {key: value for key, value in request.args.items()
+            if value and key in filters._fields}
+    if used:
+        query = apply_filters(query, filters) if filters.validate() else query.where(sa.false())
+    return query, used
+
+
+def apply_filters(query: sa.Select[Any], filters: ApplicantFilterForm) -> sa.Select[Any]:
+    """The list's filters on a query of applicants (the list and its export share them)."""
+    return services.filter_applicants(db.session, query, services.ApplicantFilter(
+        q=filters.q.data or "", nationality=filters.nationality.data or None,
+        status=filters.status.data or None, lodged_at=filters.lodged_at.data or None,
+        port_of_entry=filters.port_of_entry.data or None,
+        assigned_to_id=int(filters.assigned_to_id.data) if filters.assigned_to_id.data
+        else None, overdue=bool(filters.overdue.data)), today=today())
 
 
 # --- registration --------------------------------------------------------------------------

@@ -52,6 +52,9 @@ class Action(enum.StrEnum):
     RECORD_NEEDS = "needs.record"
     MANAGE_NEEDS = "needs.manage"
     UPDATE_REFERRED_NEED = "needs.update_referred"
+    # bulk records (INTERFACES §3): import registers people, export goes through the scope
+    IMPORT_RECORDS = "records.import"
+    EXPORT_RECORDS = "records.export"
 
 
 _EVERYONE = {Action.USE_ACCOUNT}
@@ -61,7 +64,7 @@ _CASEWORK = _EVERYONE | {
     Action.READ_INTERNAL_NOTES, Action.ADD_INTERNAL_NOTE, Action.ADD_SHARED_NOTE,
     Action.VIEW_HEARINGS, Action.SCHEDULE_HEARING, Action.RECORD_HEARING_OUTCOME,
     Action.SUBSCRIBE_CALENDAR, Action.VIEW_NEEDS, Action.RECORD_NEEDS, Action.MANAGE_NEEDS,
-    Action.UPDATE_REFERRED_NEED,
+    Action.UPDATE_REFERRED_NEED, Action.IMPORT_RECORDS, Action.EXPORT_RECORDS,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -73,7 +76,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.LEGAL_AID: frozenset(_EVERYONE | {
         Action.VIEW_APPLICANTS, Action.ADD_SHARED_NOTE, Action.VIEW_HEARINGS,
         Action.SUBSCRIBE_CALENDAR, Action.VIEW_NEEDS, Action.RECORD_NEEDS,
-        Action.UPDATE_REFERRED_NEED}),
+        Action.UPDATE_REFERRED_NEED, Action.EXPORT_RECORDS}),
     Role.ANALYST: frozenset(_EVERYONE | {Action.VIEW_INTERNAL_STATISTICS}),
     Role.AUDITOR: frozenset(_EVERYONE | {Action.READ_AUDIT}),
 }

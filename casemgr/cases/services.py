@@ -7,6 +7,7 @@ history event and the audit event, and recomputes the case's next deadline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import Organisation, OrganisationKind, User
-from casemgr.auth.policy import Action, can
+from casemgr.auth.policy import Action, applicant_scope, can
 from casemgr.cases import deadlines, lifecycle, transitions
 from casemgr.cases.models import (
     Case,
     CaseEvent,
     CaseNote,
     CaseStatus,
+    LodgedAt,
     NoteVisibility,
 )
 from casemgr.exceptions import InvalidTransition, PermissionDenied, ValidationFailed
@@ -38,6 +40,9 @@ MAX_NOTE_LENGTH = 10_000
 def lodge_case(session: Session, applicant: Applicant, lodging: LodgingData, *,
                actor: User | None, today: date | None = None) -> Case:
     """Lodge an application for a person: first-time, or subsequent when they had one."""
+    if applicant.anonymised_at is not None:
+        raise ValidationFailed.single("lodged_on", _(
+            "This person was anonymised (retention): register them again to lodge a case."))
     case = transitions.open_case(
         list(applicant.cases), lodged_on=lodging.lodged_on, lodged_at=lodging.lodged_at,
         port_of_entry=lodging.port_of_entry or applicant.port_of_entry,
@@ -192,6 +197,43 @@ def add_note(session: Session, case: Case, *, body: str, visibility: NoteVisibil
     record(session, AuditAction.NOTE_ADDED, actor=actor, subject=case,
            details={"note_id": note.id, "visibility": visibility})
     return note
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Filters of a list of cases (the API's; the pages list people, not cases)."""
+
+    applicant_id: int | None = None
+    status: str | None = None
+    lodged_at: str | None = None
+    assigned_to_id: int | None = None
+    current: bool | None = None
+
+
+def cases_query(user: User, criteria: CaseFilter) -> sa.Select[tuple[Case]]:
+    """The cases of the people in the user's scope matching the filters, newest first."""
+    from casemgr.applicants.models import Applicant
+
+    query = (sa.select(Case).join(Applicant, Applicant.id == Case.applicant_id)
+             .where(applicant_scope(user)))
+    if criteria.applicant_id:
+        query = query.where(Case.applicant_id == criteria.applicant_id)
+    if criteria.status:
+        query = query.where(Case.status == CaseStatus(criteria.status))
+    if criteria.lodged_at:
+        query = query.where(Case.lodged_at == LodgedAt(criteria.lodged_at))
+    if criteria.assigned_to_id:
+        query = query.where(Case.assigned_to_id == criteria.assigned_to_id)
+    if criteria.current is not None:
+        query = query.where(Case.is_current == criteria.current)
+    return query.order_by(Case.lodged_on.desc(), Case.id.desc())
+
+
+def record_list(session: Session, filters: dict[str, object], results: int, *,
+                actor: User) -> None:
+    """A filtered list of cases says whose files were looked for: audited like a search."""
+    record(session, AuditAction.CASES_LISTED, actor=actor,
+           details={"filters": filters, "results": results})
 
 
 def visible_notes(case: Case, user: User) -> list[CaseNote]:

@@ -430,26 +430,39 @@ class AgendaFilter:
     interpreter: str | None = None
     location: str | None = None
     status: str | None = None
+    case_id: int | None = None
 
 
 def agenda(session: Session, user: User, start: datetime, end: datetime,
            criteria: AgendaFilter) -> list[Hearing]:
     """The hearings in the user's scope starting in [start, end), earliest first."""
-    query = (sa.select(Hearing).join(Hearing.applicant)
-             .where(applicant_scope(user), Hearing.starts_at >= start, Hearing.starts_at < end)
+    return list(session.execute(agenda_query(user, criteria, start=start, end=end)).scalars())
+
+
+def agenda_query(user: User, criteria: AgendaFilter, *, start: datetime | None = None,
+                 end: datetime | None = None) -> sa.Select[tuple[Hearing]]:
+    """The hearings in the user's scope matching the agenda's filters (starting in
+    [start, end) when given), earliest first: the agenda page and the API list."""
+    query = (sa.select(Hearing).join(Hearing.applicant).where(applicant_scope(user))
              .options(joinedload(Hearing.applicant), joinedload(Hearing.interviewer)))
+    if start is not None:
+        query = query.where(Hearing.starts_at >= start)
+    if end is not None:
+        query = query.where(Hearing.starts_at < end)
     if criteria.kind:
         query = query.where(Hearing.kind == HearingKind(criteria.kind))
     if criteria.status:
         query = query.where(Hearing.status == HearingStatus(criteria.status))
     if criteria.interviewer_id:
         query = query.where(Hearing.interviewer_id == criteria.interviewer_id)
+    if criteria.case_id:
+        query = query.where(Hearing.case_id == criteria.case_id)
     for column, text in ((Hearing.interpreter_key, criteria.interpreter),
                          (Hearing.location_key, criteria.location)):
         key = normalise_key(text)
         if key:
             query = query.where(column.startswith(key, autoescape=True))
-    return list(session.execute(query.order_by(Hearing.starts_at, Hearing.id)).scalars())
+    return query.order_by(Hearing.starts_at, Hearing.id)
 
 
 def record_view(session: Session, hearing: Hearing, *, actor: User,

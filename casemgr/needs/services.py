@@ -318,6 +318,36 @@ def person_needs(session: Session, applicant: Applicant, user: User) -> PersonNe
                        suggestions)
 
 
+@dataclass(frozen=True)
+class NeedFilter:
+    """The needs list's filters (the page's form and the API's query parameters);
+    status "unresolved" means not yet met or closed."""
+
+    category: str | None = None
+    priority: str | None = None
+    status: str | None = None
+    organisation_id: int | None = None
+    overdue: bool = False
+
+
+def filter_needs(query: sa.Select[Any], criteria: NeedFilter, *, today: date
+                 ) -> sa.Select[Any]:
+    """Narrow a list of assistance needs (already in the user's scope) by the filters."""
+    if criteria.category:
+        query = query.where(AssistanceNeed.category == NeedCategory(criteria.category))
+    if criteria.priority:
+        query = query.where(AssistanceNeed.priority == NeedPriority(criteria.priority))
+    if criteria.status == "unresolved":
+        query = query.where(AssistanceNeed.status.in_(UNRESOLVED))
+    elif criteria.status:
+        query = query.where(AssistanceNeed.status == NeedStatus(criteria.status))
+    if criteria.organisation_id:
+        query = query.where(AssistanceNeed.referred_to_org_id == criteria.organisation_id)
+    if criteria.overdue:
+        query = query.where(AssistanceNeed.status.in_(UNRESOLVED), AssistanceNeed.due_on < today)
+    return query
+
+
 def record_view(session: Session, subject: Any, *, actor: User,
                 action: AuditAction = AuditAction.NEED_VIEWED) -> None:
     """Needs pages name a person: their views count as views of the person's file."""

@@ -42,11 +42,8 @@ from casemgr.needs.forms import (
     code_choices,
 )
 from casemgr.needs.models import (
-    UNRESOLVED,
     AssistanceNeed,
-    NeedCategory,
     NeedPriority,
-    NeedStatus,
     SpecificNeed,
 )
 
@@ -224,21 +221,11 @@ def index() -> Any:
 
 
 def _filtered(query: sa.Select[Any], filters: NeedFilterForm) -> sa.Select[Any]:
-    if filters.category.data:
-        query = query.where(AssistanceNeed.category == NeedCategory(filters.category.data))
-    if filters.priority.data:
-        query = query.where(AssistanceNeed.priority == NeedPriority(filters.priority.data))
-    if filters.status.data == "unresolved":
-        query = query.where(AssistanceNeed.status.in_(UNRESOLVED))
-    elif filters.status.data:
-        query = query.where(AssistanceNeed.status == NeedStatus(filters.status.data))
-    if filters.organisation_id.data:
-        query = query.where(AssistanceNeed.referred_to_org_id
-                            == int(filters.organisation_id.data))
-    if filters.overdue.data:
-        query = query.where(AssistanceNeed.status.in_(UNRESOLVED),
-                            AssistanceNeed.due_on < today())
-    return query
+    return services.filter_needs(query, services.NeedFilter(
+        category=filters.category.data or None, priority=filters.priority.data or None,
+        status=filters.status.data or None,
+        organisation_id=int(filters.organisation_id.data) if filters.organisation_id.data
+        else None, overdue=bool(filters.overdue.data)), today=today())
 
 
 @bp.route("/needs/specific")

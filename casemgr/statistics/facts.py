@@ -31,7 +31,8 @@ How they stay current: a session hook collects the people whose applicant, case,
 event or specific need a flush touched, and before the transaction commits rebuilds their
 facts in the same transaction (delete and insert, a few queries per batch of people),
 after locking their applicant rows so two transactions never interleave one person's
-rebuild. Core writes that no hook sees (the bulk writer) call `rebuild_facts` themselves;
+rebuild. Core writes that no hook sees call `rebuild_facts` themselves (the bulk writer computes
+the facts of its new people in memory and stores them with `replace_facts`);
 `casemgr stats rebuild-facts` and the migration recompute everyone with `rebuild_all`.
 """
 
@@ -396,6 +397,16 @@ def rebuild_facts(executor: Executor, applicant_ids: Iterable[int], *,
         chunk = ids[start:start + batch_size]
         written += _rebuild(executor, lambda column, chunk=chunk: column.in_(chunk))[1]
     return written
+
+
+def replace_facts(executor: Executor, applicant_ids: Sequence[int], rows: list[Fact]) -> None:
+    """Store facts already computed with `facts_for_person` (the bulk writer computes them
+    from the records it has just inserted, in memory, instead of reading them back) as the
+    whole facts of these people. Same transaction rules as `rebuild_facts`."""
+    for start in range(0, len(applicant_ids), BATCH_SIZE):
+        chunk = applicant_ids[start:start + BATCH_SIZE]
+        executor.execute(sa.delete(facts_table).where(facts_table.c.applicant_id.in_(chunk)))
+    _insert(executor, rows)
 
 
 def rebuild_all(executor: Executor, *, batch_size: int = BATCH_SIZE,
