@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # PostgreSQL for the second test pass: CASEMGR_TEST_DATABASE_URL, else a local server if one answers.
 LOCAL_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint clean
+.PHONY: run test lint scan clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# The demo server lets the demo admin and supervisor in without an authenticator app;
+# a real deployment keeps the default (admin and supervisor must use two-factor login).
+run: export CASEMGR_TWO_FACTOR_ROLES ?=
 run: $(VENV)/.installed-run
 	$(BIN)/casemgr db upgrade
 	$(BIN)/casemgr demo --if-empty --applicants $(DEMO_APPLICANTS)
@@ -48,6 +51,10 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive casemgr --severity-level medium
+
+# sqlmap against a gunicorn-served demo instance on 127.0.0.1 (see .ci/scan).
+scan: $(VENV)/.installed-test
+	BIN=$(BIN) bash .ci/scan
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

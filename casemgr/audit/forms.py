@@ -15,6 +15,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    person = StringField(_l("Person (registration no.)"), validators=[Optional(), Length(max=32)])
     actor = StringField(_l("User"), validators=[Optional(), Length(max=64)])
     action = SelectField(
         _l("Action"), validators=[Optional()],

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casemgr.auth import services
+from casemgr.auth import services, two_factor
 from casemgr.auth.forms import (
     ActivationForm,
     OrganisationForm,
@@ -146,6 +146,21 @@ def user_active(user_id: int) -> Any:
             flash(_("User %(name)s reactivated.", name=user.username) if user.active
                   else _("User %(name)s deactivated; their sessions have ended.",
                          name=user.username), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@requires(Action.MANAGE_USERS)
+def user_two_factor_reset(user_id: int) -> Any:
+    """For a user who lost both phone and recovery codes: two-factor login is turned off
+    and their sessions end; at the next login they set it up again (where required)."""
+    user = db.get_or_404(User, user_id)
+    if ActivationForm().validate_on_submit() and user.two_factor_enabled:
+        two_factor.disable(db.session, user, actor=current_user)
+        services.end_all_sessions(db.session, user, actor=current_user)
+        db.session.commit()
+        flash(_("Two-factor login of %(name)s was reset; their sessions have ended.",
+                name=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

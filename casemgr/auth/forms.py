@@ -28,7 +28,18 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
+    # The two-factor code may come with the password (scripts); the page asks for it next.
+    totp = StringField(_l("Code"), validators=[Optional(), Length(max=32)])
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login, and the confirmation of an enrolment."""
+
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "autocapitalize": "none"})
 
 
 class LogoutForm(FlaskForm):

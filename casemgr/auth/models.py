@@ -104,8 +104,17 @@ class User(TimestampMixin, VersionedMixin, Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor login (TOTP, RFC 6238): the shared secret once enrolment is confirmed, and
+    # the last time step accepted, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     # Flask-Login protocol
     is_anonymous = False
@@ -126,3 +135,16 @@ class User(TimestampMixin, VersionedMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r} {self.role}>"
+
+
+class RecoveryCode(Base):
+    """A one-time code that replaces the authenticator app once (a lost phone). Shown to
+    the user once; only its SHA-256 is kept (the codes are random, so no slow hash is
+    needed)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from casemgr.applicants.models import Sex
 from casemgr.audit.services import AuditAction, record
+from casemgr.auth import two_factor
 from casemgr.auth.models import Organisation, OrganisationKind, Role, User, new_session_token
 from casemgr.auth.passwords import hash_password, password_problems, verify_password
 from casemgr.database import utcnow
@@ -241,7 +242,9 @@ def authenticate(
     lockout: Lockout,
     now: datetime | None = None,
 ) -> User:
-    """Return the user whose credentials these are, or raise LoginFailed.
+    """Return the user whose credentials these are, or raise LoginFailed; the login is
+    complete (see complete_login) unless the user has two-factor login on, in which case
+    the caller asks for the code next (check_second_factor).
 
     Every failure is audited with its real reason, but the caller learns only that it
     failed. Counters are updated with single UPDATE statements, so attempts made through
@@ -256,27 +259,52 @@ def authenticate(
     elif user.is_locked(now):
         _failed(session, user, name, "locked")
     elif not verify_password(user.password_hash, password):
-        failures = session.execute(
-            sa.update(User).where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins)
-        ).scalar_one()
-        if failures >= lockout.threshold:
-            session.execute(
-                sa.update(User).where(User.id == user.id)
-                .values(failed_logins=0, locked_until=now + timedelta(minutes=lockout.minutes))
-            )
-            record(session, AuditAction.LOCKOUT, actor=user, subject=user,
-                   details={"minutes": lockout.minutes})
+        _count_failure(session, user, lockout, now)
         _failed(session, user, name, "wrong_password")
     elif not user.is_active:
         _failed(session, user, name, "inactive")
+    if not user.two_factor_enabled:
+        complete_login(session, user, now)
+    return user
+
+
+def check_second_factor(session: Session, user: User, code: str, *, lockout: Lockout,
+                        now: datetime | None = None) -> None:
+    """The code step of a login: wrong codes count towards the same lockout as wrong
+    passwords; a right one completes the login."""
+    now = now or utcnow()
+    if user.is_locked(now):
+        _failed(session, user, user.username, "locked")
+    if not user.is_active:
+        _failed(session, user, user.username, "inactive")
+    if two_factor.verify(session, user, code) is None:
+        _count_failure(session, user, lockout, now)
+        _failed(session, user, user.username, "wrong_code")
+    complete_login(session, user, now)
+
+
+def complete_login(session: Session, user: User, now: datetime) -> None:
     session.execute(
         sa.update(User).where(User.id == user.id)
         .values(failed_logins=0, locked_until=None, last_login_at=now)
     )
-    record(session, AuditAction.LOGIN, actor=user, subject=user)
-    return user
+    record(session, AuditAction.LOGIN, actor=user, subject=user,
+           details={"two_factor": user.two_factor_enabled})
+
+
+def _count_failure(session: Session, user: User, lockout: Lockout, now: datetime) -> None:
+    failures = session.execute(
+        sa.update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    if failures >= lockout.threshold:
+        session.execute(
+            sa.update(User).where(User.id == user.id)
+            .values(failed_logins=0, locked_until=now + timedelta(minutes=lockout.minutes))
+        )
+        record(session, AuditAction.LOCKOUT, actor=user, subject=user,
+               details={"minutes": lockout.minutes})
 
 
 def _failed(session: Session, user: User | None, name: str, reason: str) -> NoReturn:
@@ -287,3 +315,16 @@ def _failed(session: Session, user: User | None, name: str, reason: str) -> NoRe
 
 def record_logout(session: Session, user: User) -> None:
     record(session, AuditAction.LOGOUT, actor=user, subject=user)
+
+
+def end_all_sessions(session: Session, user: User, *, actor: User) -> None:
+    """Log the user out on every browser at once (a lost laptop, a shared computer): the
+    session token every browser holds is replaced."""
+    user.session_token = new_session_token()
+    session.flush()
+    record(session, AuditAction.LOGOUT_EVERYWHERE, actor=actor, subject=user)
+
+
+def record_session_expired(session: Session, user: User, *, reason: str) -> None:
+    record(session, AuditAction.SESSION_EXPIRED, actor=user, subject=user,
+           details={"reason": reason})
