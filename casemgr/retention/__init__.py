@@ -1,0 +1,1 @@
+"""Retention: anonymising people whose cases have long been closed (`casemgr retention`)."""
