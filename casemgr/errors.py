@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -57,7 +57,12 @@ def init_errors(app: Flask) -> None:
         if error.code >= 500:
             db.session.rollback()
         detail = None if error.code in MESSAGES else error.description
-        return error_response(error.code, detail)
+        response = make_response(error_response(error.code, detail))
+        # What the protocol requires with the status: Allow with 405, Retry-After with 429.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError) -> Any:

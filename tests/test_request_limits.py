@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from casemgr.auth.models import Role
+from tests.api.conftest import make_token
 from tests.conftest import csrf_token
 
 
@@ -34,3 +35,32 @@ def test_the_import_upload_takes_files_over_the_form_limit(login_as) -> None:
         "csrf_token": token, "file": (io.BytesIO(big), "people.csv")},
         content_type="multipart/form-data")
     assert response.status_code != 413
+
+
+def test_a_malformed_session_cookie_is_an_anonymous_visitor(client) -> None:
+    client.set_cookie("casemgr_session", "not-a-signed-session.%%%")
+    response = client.get("/applicants")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert client.get("/login").status_code == 200
+
+
+def test_the_api_answers_malformed_input_with_problem_documents(client) -> None:
+    client.set_cookie("casemgr_session", "garbage")
+    response = client.get("/api/v1/users/me", headers={"Authorization": "Bearer \x7fnope"})
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    response = client.post("/api/v1/needs", data=b"x" * 200_000,
+                           headers={"Authorization": "Bearer nope",
+                                    "Content-Type": "application/json"})
+    assert response.status_code in {401, 413}
+    assert response.mimetype == "application/problem+json"
+
+
+def test_an_oversized_api_body_is_413_as_a_problem_document(app, client, factories) -> None:
+    token = make_token(app, factories.user(Role.CASEWORKER))
+    response = client.post("/api/v1/needs", data=b'{"note": "' + b"x" * 200_000 + b'"}',
+                           headers={"Authorization": f"Bearer {token}",
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"

@@ -9,6 +9,7 @@ across fields or against the database stays in the services.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -337,6 +339,17 @@ class HearingUpdate(Model):
     outcome_note: LongText | None = None
 
 
+def _query_day(value: Any) -> Any:
+    """A day in a query string is YYYY-MM-DD; lax parsing would take "0" for 1970-01-01."""
+    if isinstance(value, str) and not _QUERY_DAY.fullmatch(value):
+        raise ValueError("use YYYY-MM-DD")
+    return value
+
+
+_QUERY_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+QueryDay = Annotated[date, BeforeValidator(_query_day)]
+
+
 class HearingQuery(Query):
     kind: HearingKind | None = None
     interviewer_id: Id | None = None
@@ -344,9 +357,9 @@ class HearingQuery(Query):
     location: Text | None = None
     status: HearingStatus | None = None
     case_id: Id | None = None
-    starts_from: date | None = Field(None, alias="from",
+    starts_from: QueryDay | None = Field(None, alias="from",
                                      description="first day (agency time zone)")
-    starts_until: date | None = Field(None, alias="to",
+    starts_until: QueryDay | None = Field(None, alias="to",
                                       description="last day (agency time zone)")
 
 

@@ -10,12 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, seed, settings
 from openapi_spec_validator import validate
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from casemgr import create_app
 from casemgr.api import schemas
@@ -83,6 +78,10 @@ def admin_token(app, factories) -> str:
 @settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_honours_its_document(case, app, admin_token) -> None:
+    """Every schemathesis check but two: `positive_data_acceptance`, because validation
+    goes beyond what JSON Schema can say (ISO codes that exist, dates consistent across
+    fields, no future dates), so schema-valid data may rightly get 422; and `ignored_auth`,
+    whose extra unauthenticated request does not go through the WSGI app in schemathesis
+    4.32 (authentication is proven per route and role in test_api_permissions.py)."""
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {admin_token}"},
-                           checks=[not_a_server_error, status_code_conformance,
-                                   content_type_conformance, response_schema_conformance])
+                           excluded_checks=[positive_data_acceptance, ignored_auth])
