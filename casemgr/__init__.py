@@ -91,12 +91,14 @@ def register_blueprints(app: Flask) -> None:
     from casemgr.cases.views import bp as cases_bp
     from casemgr.dashboard.views import bp as dashboard_bp
     from casemgr.exchange.views import bp as exchange_bp
+    from casemgr.health import bp as health_bp
     from casemgr.hearings.views import bp as hearings_bp
     from casemgr.needs.views import bp as needs_bp
     from casemgr.statistics.views import bp as statistics_bp
 
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, applicants_bp, cases_bp,
-                      hearings_bp, needs_bp, statistics_bp, exchange_bp, tokens_bp, api_bp):
+                      hearings_bp, needs_bp, statistics_bp, exchange_bp, tokens_bp, api_bp,
+                      health_bp):
         app.register_blueprint(blueprint)
 
 

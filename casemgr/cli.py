@@ -6,6 +6,7 @@ Expected failures exit 1 with one line on stderr; usage errors exit 2 (click's r
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -109,6 +110,36 @@ def audit_verify() -> None:
     click.echo(f"audit chain intact: {report.events} events")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="overwrite TARGET if it exists")
+@with_appcontext
+def backup_command(target: Path, force: bool) -> None:
+    """Copy the SQLite database to TARGET while the app runs (a consistent snapshot)."""
+    from casemgr import backup
+
+    try:
+        pages = backup.backup(db.engine, target, force=force)
+    except backup.BackupRefused as error:
+        raise fail(str(error)) from None
+    click.echo(f"backed up to {target} ({pages} pages, integrity ok)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace the database that is there")
+@with_appcontext
+def restore_command(source: Path, force: bool) -> None:
+    """Bring back a backup made by `casemgr backup` (stop the app's workers first)."""
+    from casemgr import backup
+
+    try:
+        pages = backup.restore(db.engine, source, force=force)
+    except backup.BackupRefused as error:
+        raise fail(str(error)) from None
+    click.echo(f"restored from {source} ({pages} pages, integrity ok)")
+
+
 @click.command("demo")
 @click.option("--applicants", default=300, show_default=True, type=click.IntRange(min=0),
               help="how many synthetic applicants to create")
@@ -146,7 +177,7 @@ def init_cli(app: Flask) -> None:
     from casemgr.statistics.cli import stats_cli
 
     for command in (orgs_cli, users_cli, audit_cli, demo, stats_cli, import_cli, export_cli,
-                    retention_cli):
+                    retention_cli, backup_command, restore_command):
         app.cli.add_command(command)
 
 

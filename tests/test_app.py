@@ -145,3 +145,18 @@ def test_405_page(login_as) -> None:
     response = client.get("/logout")
     assert response.status_code == 405
     assert "Method not allowed" in response.get_data(as_text=True)
+
+
+def test_healthz_answers_without_login_and_says_nothing_else(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path) -> None:
+    broken = make_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"},
+                      tmp_path / "instance")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable"}

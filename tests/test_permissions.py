@@ -41,6 +41,7 @@ ROUTES: dict[str, Route] = {
     "static": Route("/static/css/casemgr.css", public=True),
     "bootstrap.static": Route("/bootstrap/static/css/bootstrap.min.css", public=True),
     "auth.login": Route("/login", public=True),
+    "health.healthz": Route("/healthz", public=True),
     "auth.logout": Route("/logout", EVERYONE, "POST"),
     "auth.account": Route("/account", EVERYONE),
     "auth.logout_everywhere": Route("/account/logout-everywhere", EVERYONE, "POST"),
