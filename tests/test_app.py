@@ -160,3 +160,13 @@ def test_healthz_reports_an_unreachable_database(tmp_path) -> None:
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable"}
+
+
+def test_the_gunicorn_settings_load_and_keep_searches_out_of_the_log() -> None:
+    settings: dict[str, object] = {}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
+         settings)
+    assert settings["workers"] >= 3
+    assert str(settings["bind"]).startswith("127.0.0.1:")
+    assert "%(U)s" in str(settings["access_log_format"])  # the path without its query
+    assert "%(r)s" not in str(settings["access_log_format"])
