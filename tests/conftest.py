@@ -185,3 +185,22 @@ def login_as(app: Flask, factories: Factories) -> Callable[..., Any]:
         return test_client
 
     return _login
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Settings of a database of this test alone (an SQLite file, or a PostgreSQL schema
+    dropped afterwards), for tests that migrate it up and down."""
+    url = postgres_url()
+    if not url:
+        yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+        return
+    schema = f"casemgr_fresh_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {
+        "connect_args": {"options": f"-c search_path={schema}"}}}
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()

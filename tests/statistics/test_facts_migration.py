@@ -3,44 +3,22 @@ the same facts the app keeps current."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from casemgr.extensions import db
-from tests.conftest import make_app, postgres_url
+from tests.conftest import make_app
 from tests.factories import Factories
 from tests.statistics.helpers import add_needs, person
 from tests.statistics.test_facts import stored_facts
 from tests.statistics.test_tables import objection_fixture
 
 
-@pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A database of this test alone: it is migrated down and up again."""
-    url = postgres_url()
-    if not url:
-        yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'facts.sqlite3'}"}
-        return
-    schema = f"casemgr_facts_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {
-        "connect_args": {"options": f"-c search_path={schema}"}}}
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
-def test_the_migration_backfills_the_facts_the_app_keeps(own_database, tmp_path: Path) -> None:
-    app = make_app(own_database, tmp_path / "instance")
+def test_the_migration_backfills_the_facts_the_app_keeps(fresh_database, tmp_path: Path) -> None:
+    app = make_app(fresh_database, tmp_path / "instance")
     with app.app_context():
         upgrade()
     factories = Factories(app)
