@@ -1,0 +1,49 @@
+"""The bulk writer's own SQLite value conversion must store exactly what SQLAlchemy's
+type processors store, or rows written by an import would read back differently from rows
+written by a form."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+import casemgr.models  # noqa: F401 - every table registered
+from casemgr.applicants.bulk import sqlite_bind_processors
+from casemgr.database import Base
+
+DIALECT = sqlite.dialect()
+SAMPLES = {
+    "date": [date(2026, 11, 28), date(1, 1, 1), date(999, 12, 31)],
+    "datetime": [datetime(2026, 11, 28, 6, 41, tzinfo=UTC),
+                 datetime(2026, 11, 28, 6, 41, 5, 123, tzinfo=timezone(timedelta(hours=9)))],
+}
+
+
+def _columns_with_fast_processors() -> list[sa.Column]:
+    return [column for table in Base.metadata.sorted_tables for column in table.columns
+            if isinstance(column.type, sa.Enum | sa.Date | sa.DateTime)]
+
+
+@pytest.mark.parametrize("column", _columns_with_fast_processors(), ids=str)
+def test_fast_processor_stores_what_sqlalchemy_stores(column: sa.Column) -> None:
+    fast = sqlite_bind_processors(column.table, DIALECT)[column.key]
+    impl = column.type.dialect_impl(DIALECT)
+    slow = impl.bind_processor(DIALECT)
+
+    def reference(value):
+        if hasattr(column.type, "process_bind_param"):  # a TypeDecorator such as UTCDateTime
+            value = column.type.process_bind_param(value, DIALECT)
+        return value if slow is None else slow(value)
+
+    if isinstance(column.type, sa.Enum):
+        values = [*column.type.enum_class, *(member.value for member in column.type.enum_class)]
+    elif isinstance(column.type, sa.DateTime):
+        values = SAMPLES["datetime"]
+    else:
+        values = SAMPLES["date"]
+    assert values
+    for value in values:
+        assert fast(value) == reference(value), value
