@@ -197,15 +197,26 @@ def _user_facing_arguments(call: ast.Call) -> list[ast.expr]:
         return [keywords["message"]] if "message" in keywords else []
     if name in EXCEPTIONS_SHOWN_TO_USERS:
         return call.args[:1]
+    if name == "single":  # ValidationFailed.single(field, message)
+        return call.args[1:2]
+    return []
+
+
+def _error_list_items(node: ast.Assign) -> list[ast.expr]:
+    """The messages of `errors[field] = [...]`, as services collect them."""
+    target = node.targets[0]
+    if (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+            and target.value.id == "errors" and isinstance(node.value, ast.List)):
+        return node.value.elts
     return []
 
 
 def unmarked_python(source: str) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call):
-            found += [(arg.lineno, ast.unparse(arg)) for arg in _user_facing_arguments(node)
-                      if _is_bare_text(arg)]
+        arguments = (_user_facing_arguments(node) if isinstance(node, ast.Call)
+                     else _error_list_items(node) if isinstance(node, ast.Assign) else [])
+        found += [(arg.lineno, ast.unparse(arg)) for arg in arguments if _is_bare_text(arg)]
     return sorted(found)
 
 
@@ -225,6 +236,9 @@ kind = SelectField(_l("Kind"), choices=[("a", "Agency"), ("b", _l("Bank"))],
                    render_kw={"placeholder": "e.g. ICN", "autocomplete": "off"})
 raise ValidationError(f"No {x}")
 schema = Field(description="API documentation stays English")
+raise ValidationFailed.single("name", "Taken.")
+errors["name"] = ["Too short.", _("Marked.")]
 '''
     assert [text for _line, text in unmarked_python(source)] == [
-        "'Saved.'", "'Name'", "'Too long'", "'Agency'", "'e.g. ICN'", "f'No {x}'"]
+        "'Saved.'", "'Name'", "'Too long'", "'Agency'", "'e.g. ICN'", "f'No {x}'", "'Taken.'",
+        "'Too short.'"]
