@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # PostgreSQL for the second test pass: CASEMGR_TEST_DATABASE_URL, else a local server if one answers.
 LOCAL_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint scan clean
+.PHONY: run test lint scan clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,29 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive casemgr --severity-level medium
+
+# Translations (README "Translating"): `make messages` extracts every marked string into
+# casemgr/translations/messages.pot and merges it into the ko and ru catalogues;
+# `make translations` compiles the catalogues into the .mo files the app reads (committed;
+# a test fails when a .mo is older than its .po).
+TRANSLATIONS := casemgr/translations
+LOCALES := ko ru
+
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -c TRANSLATORS: \
+		--project casemgr --copyright-holder "casemgr contributors" \
+		-o $(TRANSLATIONS)/messages.pot .
+	for locale in $(LOCALES); do \
+		if [ -f $(TRANSLATIONS)/$$locale/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale; \
+		else \
+			$(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale; \
+		fi; \
+	done
+	$(MAKE) translations
+
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
 
 # sqlmap against a gunicorn-served demo instance on 127.0.0.1 (see .ci/scan).
 scan: $(VENV)/.installed-test

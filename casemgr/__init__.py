@@ -14,6 +14,9 @@ from flask import Flask
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent
+# The message catalogues (.po) and their compiled form (.mo) live inside the package, so an
+# installed wheel carries them; see README "Translating".
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 
 
 def resource_path(name: str) -> Path:

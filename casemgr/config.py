@@ -16,6 +16,8 @@ from typing import Any
 
 from flask import Config, Flask
 
+from casemgr import TRANSLATIONS_DIR
+
 ENV_PREFIX = "CASEMGR_"
 
 
@@ -91,7 +93,7 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     BOOTSTRAP_SERVE_LOCAL = True
-    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS_DIR)
     SUPPORTED_LOCALES = ("en", "ko", "ru")
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 50

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    force_locale,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -16,6 +24,7 @@ from casemgr.applicants.fields import country_names, language_names
 from casemgr.audit.services import AuditAction
 from casemgr.auth.policy import Action, can
 from casemgr.database import utcnow
+from casemgr.i18n import interface_languages, locale_for_languages
 
 
 @dataclass(frozen=True)
@@ -47,12 +56,25 @@ def _navigation() -> list[dict[str, Any]]:
     ]
 
 
-def _format_datetime(value: datetime | None, style: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, style)
+# The style of a date (and date-time) when a template names none: CLDR's "medium" (Nov 28,
+# 2026; 2026. 11. 28.), except where that spells the month out in an abbreviation
+# ("28 нояб. 2026 г."); there the numeric "short" form people write (28.11.2026).
+DEFAULT_STYLE = {"ru": "short"}
 
 
-def _format_date(value: date | None, style: str = "medium") -> str:
-    return "" if value is None else _cached_date(value, style, str(get_locale()))
+def _default_style() -> str:
+    locale = get_locale()
+    return DEFAULT_STYLE.get(locale.language if locale else "", "medium")
+
+
+def _format_datetime(value: datetime | None, style: str | None = None) -> str:
+    return "" if value is None else format_datetime(value, style or _default_style())
+
+
+def _format_date(value: date | None, style: str | None = None) -> str:
+    if value is None:
+        return ""
+    return _cached_date(value, style or _default_style(), str(get_locale()))
 
 
 @lru_cache(maxsize=4096)
@@ -61,8 +83,22 @@ def _cached_date(value: date, style: str, _locale: str) -> str:
     return format_date(value, style)
 
 
+def _format_time(value: datetime | None, style: str = "short") -> str:
+    """A time of day in the configured time zone (14:30, 오후 2:30, 2:30 PM)."""
+    return "" if value is None else format_time(value, style)
+
+
 def _format_number(value: float | int | None) -> str:
+    """Digits grouped as the locale groups them (1,234 or 1 234)."""
     return "" if value is None else format_decimal(value)
+
+
+def in_locale(locale: str, caller: Callable[[], str]) -> str:
+    """Part of a page in another interface language, for a document printed for someone
+    else (the hearing notice in the applicant's language):
+    {% call in_locale("ko") %}…{% endcall %}."""
+    with force_locale(locale):
+        return caller()
 
 
 def url_with(**changes: Any) -> str:
@@ -94,15 +130,18 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.filters["time"] = _format_time
     app.jinja_env.filters["number"] = _format_number
     app.jinja_env.globals.update(can=can, Action=Action, url_with=url_with,
                                  action_label=action_label, country_name=country_name,
-                                 language_list=language_list)
+                                 language_list=language_list, in_locale=in_locale,
+                                 locale_for_languages=locale_for_languages)
 
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {
             "navigation": _navigation() if current_user.is_authenticated else [],
             "current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
+            "interface_languages": interface_languages(),
             "now": utcnow(),
         }

@@ -23,6 +23,8 @@ def test_wheel_carries_templates_migrations_static_and_data(tmp_path: Path) -> N
         "casemgr/_bundled/migrations/alembic.ini",
         "casemgr/static/css/casemgr.css",
         "casemgr/auth/common_passwords.txt",
+        "casemgr/translations/ko/LC_MESSAGES/messages.mo",
+        "casemgr/translations/ru/LC_MESSAGES/messages.mo",
     }
     assert expected <= names
     assert any(n.startswith("casemgr/_bundled/migrations/versions/0001_") for n in names)

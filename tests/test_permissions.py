@@ -45,6 +45,7 @@ ROUTES: dict[str, Route] = {
     "auth.logout": Route("/logout", EVERYONE, "POST"),
     "auth.account": Route("/account", EVERYONE),
     "auth.logout_everywhere": Route("/account/logout-everywhere", EVERYONE, "POST"),
+    "auth.language": Route("/account/language", EVERYONE, "POST"),
     "auth.login_code": Route("/login/code", public=True, anonymous_status=302),  # no login
     "auth.two_factor_setup": Route("/account/two-factor", EVERYONE),
     "auth.two_factor_codes": Route("/account/two-factor/recovery-codes", EVERYONE, "POST"),

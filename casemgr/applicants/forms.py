@@ -41,15 +41,25 @@ def nationality_options(blank: Any = None) -> list[Any]:
 @lru_cache(maxsize=32)
 def _nationality_options(_locale: str, blank: str | None) -> list[Any]:
     names = fields.country_names()
-    return options(sorted(names.items(), key=lambda item: item[1]), blank=blank)
+    return options(sorted(names.items(), key=lambda item: fields.sort_key(item[1])),
+                   blank=blank)
 
 
 def language_options(recorded: Iterable[str] = ()) -> list[Any]:
-    """The common languages, plus any other ISO 639-3 code already recorded for the person
-    (imported), so that editing shows it and does not silently drop it."""
+    """The common languages by their name in the interface language, plus any other ISO
+    639-3 code already recorded for the person (imported), so that editing shows it and
+    does not silently drop it."""
     names = fields.language_names()
-    codes = list(fields.common_language_codes())
-    codes += [code for code in recorded if code in names and code not in codes]
+    common = fields.common_language_codes()
+    extra = [code for code in recorded if code in names and code not in common]
+    return [*_common_languages(str(get_locale())),
+            *options((code, f"{names[code]} ({code})") for code in extra)]
+
+
+@lru_cache(maxsize=8)
+def _common_languages(_locale: str) -> list[Any]:
+    names = fields.language_names()
+    codes = sorted(fields.common_language_codes(), key=lambda code: fields.sort_key(names[code]))
     return options((code, f"{names[code]} ({code})") for code in codes)
 
 

@@ -21,6 +21,7 @@ from casemgr.applicants.models import Sex
 from casemgr.auth.models import Organisation, OrganisationKind, Role
 from casemgr.extensions import db
 from casemgr.forms import options
+from casemgr.i18n import interface_languages
 
 
 class LoginForm(FlaskForm):
@@ -57,6 +58,20 @@ class PasswordChangeForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", _l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class LanguageForm(FlaskForm):
+    """The interface language: the account page's select, and the navbar's buttons."""
+
+    language = SelectField(_l("Interface language"), choices=[], validate_choice=True)
+    next = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice("", str(_l("As the browser asks"))),
+            *(SelectChoice(locale, name, {"lang": locale})
+              for locale, name in interface_languages())]
 
 
 class _VersionedForm(FlaskForm):

@@ -109,6 +109,8 @@ class User(TimestampMixin, VersionedMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The interface language the user chose (en, ko, ru); None follows the browser.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
 

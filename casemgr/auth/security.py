@@ -164,11 +164,16 @@ def init_headers(app: Flask) -> None:
 
 
 def select_locale() -> str | None:
-    """The user's language: the browser's preference among the supported ones.
+    """The interface language: the user's choice, else the browser's preference among the
+    supported ones (the login page follows the browser), else the default.
 
     Outside a request (the CLI) messages stay in the default language.
     """
     default = current_app.config["DEFAULT_LOCALE"]
     if not has_request_context():
         return default
-    return request.accept_languages.best_match(current_app.config["SUPPORTED_LOCALES"]) or default
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    chosen = current_user.language if current_user.is_authenticated else None
+    if chosen in supported:
+        return chosen
+    return request.accept_languages.best_match(supported) or default

@@ -226,6 +226,18 @@ def change_password(
            details={"by_admin": actor.id != user.id})
 
 
+def set_language(session: Session, user: User, language: str | None, *,
+                 supported: tuple[str, ...]) -> None:
+    """The user's interface language; None (or "") follows the browser's Accept-Language.
+    A preference, not a security or personal-data event: it is not audited."""
+    language = language or None
+    if language is not None and language not in supported:
+        raise ValidationFailed.single("language", _("Choose one of the languages offered."))
+    if user.language != language:
+        user.language = language
+        session.flush()
+
+
 # --- login ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -17,15 +17,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from casemgr.auth import services, two_factor
-from casemgr.auth.forms import CodeForm, LoginForm, LogoutForm, PasswordChangeForm
+from casemgr.auth.forms import CodeForm, LanguageForm, LoginForm, LogoutForm, PasswordChangeForm
 from casemgr.auth.models import User
 from casemgr.auth.policy import Action, home_endpoint, public, requires
 from casemgr.exceptions import LoginFailed, ValidationFailed
 from casemgr.extensions import db, limiter
 from casemgr.forms import show_errors
+from casemgr.i18n import supported_locales
 
 bp = Blueprint("auth", __name__)
 
@@ -156,7 +158,26 @@ def account() -> Any:
                   "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, logout_form=LogoutForm(),
+                           language_form=LanguageForm(language=current_user.language or ""),
                            two_factor_required=_two_factor_required(current_user))
+
+
+@bp.route("/account/language", methods=["POST"])
+@requires(Action.USE_ACCOUNT)
+def language() -> Any:
+    """Store the interface language (the account page's select or the navbar's buttons)
+    and go back to the page the user was on."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        services.set_language(db.session, current_user, form.language.data,
+                              supported=supported_locales())
+        db.session.commit()
+        refresh()  # this request already chose a locale: the message below is in the new one
+        flash(_("Language saved."), "success")
+    else:
+        flash(_("The language was not changed. Please try again."), "warning")
+    target = form.next.data
+    return redirect(target if is_safe_next(target) else url_for("auth.account"))
 
 
 # --- two-factor enrolment ------------------------------------------------------------------

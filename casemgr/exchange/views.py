@@ -29,6 +29,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -152,8 +153,9 @@ def confirm() -> Any:
         return redirect(url_for("exchange.report"))
     db.session.commit()
     _discard()
-    flash(_("Imported %(applicants)d applicants, %(cases)d cases.",
-            applicants=result.applicants, cases=result.cases), "success")
+    flash(_("Imported %(applicants)s applicants, %(cases)s cases.",
+            applicants=format_decimal(result.applicants), cases=format_decimal(result.cases)),
+          "success")
     return redirect(url_for("applicants.index"))
 
 

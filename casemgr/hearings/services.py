@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload
 
-from casemgr.applicants.fields import language_names
+from casemgr.applicants.fields import language_codes, language_names
 from casemgr.applicants.models import Applicant
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import User
@@ -160,7 +160,7 @@ def _check(session: Session, case: Case, data: HearingData, *, moving: bool,
         elif value and _has_control_characters(value):
             errors[name] = [_("Remove the control characters from this field.")]
     language = (data.interpreter_language or "").strip().lower() or None
-    if language is not None and language not in language_names():
+    if language is not None and language not in language_codes():
         errors["interpreter_language"] = [_("Unknown ISO 639-3 language code: %(code)s.",
                                             code=language[:20])]
     # Optional: a slot may be booked before the interviewer is known, and hearings before

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -40,6 +40,7 @@ from casemgr.hearings.forms import (
     interpreter_language_options,
 )
 from casemgr.hearings.models import Hearing, HearingStatus
+from casemgr.i18n import locale_for_languages, supported_locales
 from casemgr.localtime import today
 
 bp = Blueprint("hearings", __name__)
@@ -191,8 +192,15 @@ def notice(hearing_id: int) -> Any:
                          action=AuditAction.HEARING_NOTICE_PRINTED)
     db.session.commit()
     return render_template("hearings/notice.html", hearing=hearing, applicant=hearing.applicant,
-                           local_start=times.local(hearing.starts_at),
-                           local_end=times.local(hearing.ends_at))
+                           notice_locale=_notice_locale(hearing, request.args.get("lang")))
+
+
+def _notice_locale(hearing: Hearing, requested: str | None) -> str:
+    """The notice's language: the one asked for (?lang=ko), else the applicant's first
+    language the interface speaks, else the user's."""
+    if requested in supported_locales():
+        return str(requested)
+    return locale_for_languages(hearing.applicant.language_codes) or str(get_locale())
 
 
 def _slot(hearing: Hearing) -> str:

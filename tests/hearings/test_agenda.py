@@ -84,7 +84,7 @@ def test_the_notice_gives_date_place_language_and_rights(app, factories, casewor
     response = caseworker.get(f"/hearings/{hearing_id}/notice")
     assert response.status_code == 200
     page = text(response)
-    assert "Room 12" in page and "09:30–10:30" in page
+    assert "Room 12" in page and "9:30 AM–10:30 AM" in page
     assert "An interpreter for Russian will be present." in page
     for right in ("lawyer", "interpreter free of charge", "recorded"):
         assert right in page
