@@ -122,8 +122,10 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
     # Every written form of the name (passport, native script, aliases) as transliterated
     # skeleton tokens, " ivan ivanov ivanovivan" (matching.index_text), kept by the search
     # service and covered by its trigram index: an FTS5 table on SQLite, a pg_trgm GIN index
-    # on PostgreSQL, both made by migration 0011 (see casemgr/applicants/search.py).
-    name_skeletons: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # on PostgreSQL, both made by migration 0011 (see casemgr/applicants/search.py). Only
+    # written by the application (deferred: pages never need it).
+    name_skeletons: Mapped[str] = mapped_column(sa.Text, default="", server_default="",
+                                                deferred=True)
 
     agency: Mapped[Organisation] = orm.relationship(foreign_keys=[agency_id])
     aliases: Mapped[list[ApplicantAlias]] = orm.relationship(

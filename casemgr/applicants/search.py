@@ -75,8 +75,9 @@ def forget_names(applicant: Applicant) -> None:
     applicant.name_skeletons = ""
 
 
-def _needle(term: str) -> str:
-    """What the indexed text must contain for `term` to match (see the module docstring)."""
+def needle(term: str) -> str:
+    """What the indexed text must contain for a search term to match: the term, or for a
+    term too short for trigrams the term at the start of a token (module docstring)."""
     return term if len(term) >= TRIGRAM else f" {term}"
 
 
@@ -93,6 +94,13 @@ def _containing(session: Session, needles: list[str], *, every: bool
     return condition, sa.select(Applicant.id).where(condition)
 
 
+def name_matches(session: Session, terms: list[str]
+                 ) -> tuple[sa.ColumnElement[bool], sa.Select[Any]]:
+    """The people whose names match every search term (`matching.search_terms`): as a
+    condition on Applicant, and as the query of their ids that the index answers."""
+    return _containing(session, [needle(term) for term in terms], every=True)
+
+
 def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None:
     """Match a registration number by prefix, or every word of a name in any script."""
     text = query.strip()
@@ -103,7 +111,7 @@ def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None
     terms = matching.search_terms(text)
     if not terms:
         return sa.false()
-    condition, found = _containing(session, [_needle(term) for term in terms], every=True)
+    condition, found = name_matches(session, terms)
     ids = session.execute(found.limit(SEARCH_ID_LIMIT + 1)).scalars().all()
     if len(ids) <= SEARCH_ID_LIMIT:
         return Applicant.id.in_(ids)
