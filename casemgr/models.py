@@ -5,7 +5,6 @@ from casemgr.applicants.models import (
     Applicant,
     ApplicantAlias,
     DuplicateDismissal,
-    NameToken,
     RegistrationCounter,
     SharingRecord,
 )
@@ -18,5 +17,5 @@ from casemgr.statistics.models import StatisticsFact
 
 __all__ = ["ApiToken", "Applicant", "ApplicantAlias", "AssistanceNeed", "AuditChainHead",
            "AuditEvent", "CalendarFeed", "Case", "CaseAttendance", "CaseEvent", "CaseNote",
-           "DuplicateDismissal", "Hearing", "NameToken", "Organisation", "RegistrationCounter",
+           "DuplicateDismissal", "Hearing", "Organisation", "RegistrationCounter",
            "SharingRecord", "SpecificNeed", "StatisticsFact", "User"]

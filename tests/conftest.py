@@ -32,6 +32,16 @@ def postgres_url() -> str | None:
     return os.environ.get("CASEMGR_TEST_DATABASE_URL") or None
 
 
+def create_test_schema(engine: sa.Engine, schema: str) -> None:
+    """A schema of this run's own, and pg_trgm (migration 0011) in `public` for all runs:
+    a migration would install it into the run's schema (first on its search path), and
+    dropping that schema afterwards would take the extension from under concurrent runs."""
+    with engine.begin() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(8011001)"))
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """scrypt at a low cost: the algorithm is the same, the suite is minutes faster."""
@@ -53,8 +63,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     if url:
         schema = f"casemgr_test_{uuid.uuid4().hex[:10]}"
         engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        create_test_schema(engine, schema)
         engine.dispose()
         settings = {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {
             "connect_args": {"options": f"-c search_path={schema}"}, "pool_pre_ping": True}}
@@ -197,8 +206,7 @@ def fresh_database(tmp_path: Path) -> Iterator[dict[str, Any]]:
         return
     schema = f"casemgr_fresh_{uuid.uuid4().hex[:10]}"
     engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    create_test_schema(engine, schema)
     yield {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": {
         "connect_args": {"options": f"-c search_path={schema}"}}}
     with engine.begin() as connection:

@@ -11,13 +11,15 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 import casemgr.models  # noqa: F401 - every table on the metadata
+from casemgr.applicants.search import include_name
 from casemgr.extensions import db
 from tests.conftest import make_app
 
 
 def differences() -> list[Any]:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": include_name})  # as migrations/env.py
         return compare_metadata(context, db.metadata)
 
 

@@ -3,7 +3,8 @@
 Records are planned as light drafts (plain objects with the models' column names) by the
 same rule functions a single registration uses (`services.check_person`,
 `cases.transitions`); this module turns them into multi-row INSERTs, allocates registration
-numbers in blocks, fills the name index and appends one audit event per person to the hash
+numbers in blocks, fills each person's indexed name text (`search.index_names`; the database
+updates its name index from that column) and appends one audit event per person to the hash
 chain. Drafts, not ORM objects, because a million of those cost more than the database
 work. It flushes nothing itself and never commits: a whole import is one transaction.
 """
@@ -21,11 +22,10 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casemgr.applicants import matching
+from casemgr.applicants import search
 from casemgr.applicants.models import (
     Applicant,
     ApplicantAlias,
-    NameToken,
     RegistrationCounter,
     SharingRecord,
 )
@@ -264,7 +264,7 @@ def write_people(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Written:
-    """Insert people with their aliases, name tokens, cases, history, notes, hearings,
+    """Insert people with their aliases, indexed names, cases, history, notes, hearings,
     sharing and needs, and one `applicant.registered` audit event each."""
     written = Written()
     _roomy_sqlite_cache(session)
@@ -272,16 +272,14 @@ def write_people(
         _number(session, batch)
         for person in batch:
             summarise(person.applicant, person.applicant.cases[-1])
+            search.index_names(person.applicant)  # a column: the index follows in the database
         applicant_ids = _insert_returning_ids(session, Applicant.__table__, [
             _row(p.applicant, Applicant.__table__) for p in batch])
-        aliases, tokens, cases, owners, sharing, needs = [], [], [], [], [], []
+        aliases, cases, owners, sharing, needs = [], [], [], [], []
         for person, applicant_id in zip(batch, applicant_ids, strict=True):
             applicant = person.applicant
             applicant.id = applicant_id
             aliases += [{"applicant_id": applicant_id, "name": name} for name in applicant.aliases]
-            names = matching.name_tokens(f"{applicant.family_name} {applicant.given_names}",
-                                         applicant.native_name, *applicant.aliases)
-            tokens += [{"token": t[:40], "applicant_id": applicant_id} for t in sorted(names)]
             for case in applicant.cases:
                 case.applicant_id = applicant_id
                 cases.append(_row(case, Case.__table__))
@@ -291,7 +289,6 @@ def write_people(
                         for org, on in person.sharing]
             needs += [(need, applicant_id) for need in person.assistance_needs]
         _insert(session, ApplicantAlias.__table__, aliases)
-        _insert(session, NameToken.__table__, tokens)
         case_ids = _insert_returning_ids(session, Case.__table__, cases)
         events, notes, hearings, attendance = [], [], [], []
         histories: dict[int, list[CaseHistory]] = defaultdict(list)

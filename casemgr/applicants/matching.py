@@ -8,9 +8,9 @@ to ASCII with anyascii, lower-cased, and put through a few phonetic rules (see
 ``_SPELLING_RULES``) that merge the usual romanisation variants. Skeletons are compared with
 rapidfuzz; dates of birth and nationality then raise or lower the score.
 
-Pure Python on purpose (no Flask, no database): views fill a search index with
-`name_tokens`, look it up with `search_terms`, and ask `compare` whether two people look
-like one.
+Pure Python on purpose (no Flask, no database): the search service
+(casemgr/applicants/search.py) indexes each person's `index_text` (their `name_tokens`),
+looks it up with `search_terms`, and `compare` says whether two people look like one.
 
 Known limits, stated honestly:
 
@@ -180,12 +180,25 @@ def name_tokens(*names: str | None) -> set[str]:
     return {token for token in tokens if len(token) >= 2}
 
 
+def index_text(*names: str | None) -> str:
+    """All written forms of a person's names as the search index stores them: their
+    `name_tokens`, sorted, each after a space.
+
+    The space before every token lets a search ask for a token *prefix* (" li") as a plain
+    substring, which a trigram index can answer even for a two-letter term; a term never
+    contains a space, so no match spans two tokens.
+    """
+    return "".join(f" {token}" for token in sorted(name_tokens(*names)))
+
+
 def search_terms(query: str) -> list[str]:
-    """The query's skeleton tokens, in order and de-duplicated, each to match a token prefix.
+    """The query's skeleton tokens, in order and de-duplicated, each to be found inside an
+    index token (search.py: anywhere from three letters, at the start when shorter).
 
     Hyphenated words and Hangul or Chinese words stay whole ("Min-jun" -> "miniun",
     "김민준" -> "kimminiun"), which the joined index tokens find however the stored name was
-    spaced. A query spaced where the stored name is not ("min jun" for "Minjun") misses.
+    spaced; a query spaced where the stored name is not ("min jun" for "Minjun") finds it
+    because each word lies inside the stored token.
     """
     terms: list[str] = []
     for word in query.split():

@@ -1,4 +1,4 @@
-"""Applicants (the people casemgr serves), their aliases, name index and sharing records."""
+"""Applicants (the people casemgr serves), their aliases and sharing records."""
 
 from __future__ import annotations
 
@@ -119,6 +119,13 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
     # Set when retention anonymised the person (casemgr.retention): names, notes and the
     # exact date of birth are gone; the record stays for the statistics.
     anonymised_at: Mapped[datetime | None]
+    # Every written form of the name (passport, native script, aliases) as transliterated
+    # skeleton tokens, " ivan ivanov ivanovivan" (matching.index_text), kept by the search
+    # service and covered by its trigram index: an FTS5 table on SQLite, a pg_trgm GIN index
+    # on PostgreSQL, both made by migration 0011 (see casemgr/applicants/search.py). Only
+    # written by the application (deferred: pages never need it).
+    name_skeletons: Mapped[str] = mapped_column(sa.Text, default="", server_default="",
+                                                deferred=True)
 
     agency: Mapped[Organisation] = orm.relationship(foreign_keys=[agency_id])
     aliases: Mapped[list[ApplicantAlias]] = orm.relationship(
@@ -166,20 +173,6 @@ class ApplicantAlias(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
 
     applicant: Mapped[Applicant] = orm.relationship(back_populates="aliases")
-
-
-class NameToken(Base):
-    """Transliterated name tokens of every written form of a person's name.
-
-    The search looks tokens up by prefix through the primary key index, so a name search
-    in any script is an index range scan, not a scan of the applicants table.
-    """
-
-    __tablename__ = "applicant_name_tokens"
-
-    token: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    applicant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("applicants.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class SharingRecord(Base):

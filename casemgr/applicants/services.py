@@ -11,13 +11,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
-from casemgr.applicants import matching
+from casemgr.applicants import matching, search
 from casemgr.applicants.fields import birth_earliest, check_latin, parse_date_of_birth
 from casemgr.applicants.models import (
     Applicant,
     ApplicantAlias,
     DuplicateDismissal,
-    NameToken,
     RegistrationCounter,
     Relationship,
     Sex,
@@ -151,49 +150,6 @@ def next_registration_no(session: Session, year: int) -> str:
             return candidate
 
 
-def reindex_names(session: Session, applicant: Applicant) -> None:
-    """Rebuild the applicant's transliterated name tokens (after registration or a rename)."""
-    session.execute(sa.delete(NameToken).where(NameToken.applicant_id == applicant.id))
-    tokens = matching.name_tokens(f"{applicant.family_name} {applicant.given_names}",
-                                  applicant.native_name, *[a.name for a in applicant.aliases])
-    if tokens:
-        session.execute(sa.insert(NameToken), [
-            {"token": token[:40], "applicant_id": applicant.id} for token in sorted(tokens)])
-
-
-def _prefix_range(term: str) -> sa.ColumnElement[bool]:
-    """Tokens starting with `term`, as a range the primary-key index can answer."""
-    upper = term[:-1] + chr(ord(term[-1]) + 1)
-    return sa.and_(NameToken.token >= term, NameToken.token < upper)
-
-
-# A name search that matches at most this many people hands the list their ids, so the
-# page and its count read applicants by id instead of repeating the token search.
-SEARCH_ID_LIMIT = 2000
-
-
-def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None:
-    """Match a registration number, or every word of a name in any script."""
-    text = query.strip()
-    if not text:
-        return None
-    if text[:4].isdigit():
-        return Applicant.registration_no.startswith(text, autoescape=True)
-    terms = matching.search_terms(text)
-    if not terms:
-        return sa.false()
-    # One id set per word, intersected in the database: two index range scans and a
-    # merge, where testing each word per applicant would read every candidate row.
-    matching_ids = [sa.select(NameToken.applicant_id).where(_prefix_range(term))
-                    for term in terms]
-    found = matching_ids[0] if len(matching_ids) == 1 else sa.intersect(*matching_ids)
-    ids = session.execute(sa.select(found.subquery().c[0]).limit(SEARCH_ID_LIMIT + 1)
-                          ).scalars().all()
-    if len(ids) <= SEARCH_ID_LIMIT:
-        return Applicant.id.in_(ids)
-    return Applicant.id.in_(found)
-
-
 @dataclass(frozen=True)
 class ApplicantFilter:
     """The applicant list's filters (the page's form and the API's query parameters)."""
@@ -213,7 +169,7 @@ def filter_applicants(session: Session, query: sa.Select[Any], criteria: Applica
     current case's summary on the applicant serves them from composite indexes."""
     from casemgr.cases import deadlines
 
-    clause = search_clause(session, criteria.q)
+    clause = search.search_clause(session, criteria.q)
     if clause is not None:
         query = query.where(clause)
     if criteria.nationality:
@@ -241,19 +197,18 @@ def find_duplicates(
 ) -> list[DuplicateCandidate]:
     """Likely duplicates of `person` among the applicants in `scope`, best first.
 
-    Candidates share the birth year (a different year is never a match) and a name token
-    prefix; each is then scored by matching.compare.
+    Candidates share the birth year (a different year is never a match) and the start of a
+    name token (search.duplicate_candidates); each is then scored by matching.compare.
     """
     year = int(person.date_of_birth[:4])
-    prefixes = sorted({token[:4] for token in matching.name_tokens(*person.names())})
-    if not prefixes:
+    sharing_a_name = search.duplicate_candidates(session, person.names())
+    if sharing_a_name is None:
         return []
-    token_match = sa.or_(*[_prefix_range(prefix) for prefix in prefixes])
     candidates = session.execute(
         sa.select(Applicant).where(
             scope,
             Applicant.birth_reference_date.between(date(year, 1, 1), date(year, 12, 31)),
-            Applicant.id.in_(sa.select(NameToken.applicant_id).where(token_match)),
+            sharing_a_name,
         ).limit(CANDIDATE_LIMIT)
         # person_key reads every candidate's aliases: one query for all, not one each
         .options(selectinload(Applicant.aliases))
@@ -333,9 +288,9 @@ def register_applicant(
     )
     if applicant.port_of_entry is None and str(lodging.lodged_at) == LodgedAt.PORT_OF_ENTRY:
         applicant.port_of_entry = lodging.port_of_entry
+    search.index_names(applicant)
     session.add(applicant)
     session.flush()
-    reindex_names(session, applicant)
     record(session, AuditAction.APPLICANT_REGISTERED, actor=actor, subject=applicant,
            details={"registration_no": registration_no, "nationality": person.nationality,
                     "version": 1})
@@ -406,9 +361,9 @@ def update_applicant(
         changes["aliases"] = ["(changed; value not recorded)"] * 2
     if changes:
         applicant.version = version + 1  # see Applicant: person edits alone count
-        flush_versioned(session, applicant, version)
         if changes.keys() & IDENTITY_FIELDS:
-            reindex_names(session, applicant)
+            search.index_names(applicant)
+        flush_versioned(session, applicant, version)
         record(session, AuditAction.APPLICANT_UPDATED, actor=actor, subject=applicant,
                details={"changes": changes, "version": applicant.version})
     return applicant

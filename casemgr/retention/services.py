@@ -14,8 +14,8 @@ transaction, so a case lodged or reopened meanwhile keeps its person out.
 
 What changes, per person:
 - names: family name `ANONYMISED`, given names `-` (the form's "none"), no native name;
-  aliases and the transliterated name tokens (the search index) are deleted, so no name
-  search and no duplicate check (both go through the tokens) finds the person again;
+  aliases are deleted and the indexed name text is emptied (`search.forget_names`), so no
+  name search and no duplicate check (both go through that index) finds the person again;
 - date of birth: reduced to the year (`YYYY`); the family group and relationship (which
   link the person to named relatives) are cleared. There are no contact details or
   document numbers in the model; if any are added, clear them here;
@@ -72,7 +72,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session, scoped_session
 
-from casemgr.applicants.models import Applicant, NameToken, SharingRecord
+from casemgr.applicants import search
+from casemgr.applicants.models import Applicant, SharingRecord
 from casemgr.audit.services import AuditAction, record, record_many
 from casemgr.cases import lifecycle
 from casemgr.cases.deadlines import add_months
@@ -197,7 +198,7 @@ def anonymise_person(session: DbSession, applicant: Applicant, need_categories: 
     applicant.relationship = None
     applicant.anonymised_at = now
     applicant.version += 1
-    session.execute(sa.delete(NameToken).where(NameToken.applicant_id == applicant.id))
+    search.forget_names(applicant)
 
     notes = 0
     if case_ids:

@@ -10,6 +10,7 @@ from casemgr.applicants.matching import (
     PersonKey,
     compare,
     dob_compatible,
+    index_text,
     is_likely_duplicate,
     name_tokens,
     search_terms,
@@ -260,6 +261,14 @@ def test_name_tokens_skip_blanks_and_short_tokens_and_join_neighbours() -> None:
         "ivanov", "ivan", "ivanovivan"}
     assert name_tokens("O Li") == {"oli", "li"}
     assert name_tokens() == set()
+
+
+def test_index_text_is_the_sorted_tokens_each_after_a_space() -> None:
+    # the space makes each token's start a substring too: " mi" is in it, " in" is not
+    text = index_text("KIM Min-jun", "김민준", None, "")
+    assert text == " iun kim kimmin kimminiun min miniun"
+    assert " mi" in text and " in" not in text
+    assert index_text() == index_text(None, " ") == ""
 
 
 def test_search_terms_are_ordered_unique_skeleton_tokens() -> None:

@@ -1,0 +1,70 @@
+"""Migration 0011 builds the name search index from the names a database already holds (and
+its downgrade gives back the token table it replaced), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask_migrate import downgrade, upgrade
+
+from casemgr.applicants import matching, search
+from casemgr.applicants.models import Applicant
+from casemgr.auth.models import OrganisationKind
+from casemgr.extensions import db
+from tests.applicants.test_name_index import index_is_consistent
+from tests.conftest import make_app
+from tests.factories import Factories
+
+
+def revision_before(revision: str) -> str:
+    config = current_app.extensions["migrate"].migrate.get_config()
+    down = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+def indexed(session) -> dict[int, str]:
+    return dict(session.execute(sa.select(Applicant.id, Applicant.name_skeletons)).all())
+
+
+def test_the_migration_indexes_existing_people_and_its_downgrade_restores_the_tokens(
+        fresh_database, tmp_path: Path) -> None:
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade()
+    factories = Factories(app)
+    agency = factories.organisation(OrganisationKind.AGENCY)
+    ivanova = factories.applicant(agency=agency, family_name="KUZNETSOVA", given_names="Olga",
+                                  native_name="Иванова Ольга", aliases=["Olha Kuznetsova"])
+    kim = factories.applicant(agency=agency, family_name="KIM", given_names="Min-jun",
+                              native_name="김민준", nationality="KOR")
+    with app.app_context():
+        kept = indexed(db.session)
+        assert kept[ivanova.id] == matching.index_text(
+            "KUZNETSOVA Olga", "Иванова Ольга", "Olha Kuznetsova")
+        db.session.remove()  # end the read, or PostgreSQL's DROP waits for its lock forever
+
+        downgrade(revision=revision_before("0011"))
+        tokens = sa.table("applicant_name_tokens", sa.column("token"), sa.column("applicant_id"))
+        with db.engine.connect() as connection:
+            stored = set(connection.execute(sa.select(tokens.c.applicant_id, tokens.c.token)))
+        assert stored == {(kim.id, token) for token in matching.name_tokens("KIM Min-jun", "김민준")
+                          } | {(ivanova.id, token) for token in matching.name_tokens(
+                              "KUZNETSOVA Olga", "Иванова Ольга", "Olha Kuznetsova")}
+        assert "name_skeletons" not in {
+            column["name"] for column in sa.inspect(db.engine).get_columns("applicants")}
+
+        upgrade()
+        assert indexed(db.session) == kept
+        found = set(db.session.scalars(sa.select(Applicant.id).where(
+            search.search_clause(db.session, "ванова olh"))))
+        assert found == {ivanova.id}
+        assert set(db.session.scalars(sa.select(Applicant.id).where(
+            search.search_clause(db.session, "minjun")))) == {kim.id}
+        db.session.remove()
+    assert index_is_consistent(app)
+    with app.app_context():
+        db.engine.dispose()
