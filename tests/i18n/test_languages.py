@@ -132,7 +132,7 @@ def test_country_and_language_names_follow_the_locale(app) -> None:
         with force_locale("ru"):
             assert country_names()["RUS"] == "Российская Федерация"
             assert country_names()["KOR"] == "Республика Корея"
-            assert country_names()["XXA"] == "Без гражданства"
+            assert country_names()["XXA"] == "Лицо без гражданства"
             assert language_names()["kor"] == "корейский"
             assert language_names()["ckb"] == "центральнокурдский"  # CLDR
             assert language_names()["prs"] == "дари"  # our catalogue
