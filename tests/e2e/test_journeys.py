@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,16 @@ def user(app: Flask, username: str) -> User:
 def choose(select: Any, text: str) -> None:
     """Pick the option of a <select> whose label contains `text`."""
     select.select_option(select.locator("option", has_text=text).get_attribute("value"))
+
+
+@contextmanager
+def printed(page: Any) -> Iterator[None]:
+    """The page as the print stylesheet lays it out."""
+    page.emulate_media(media="print")
+    try:
+        yield
+    finally:
+        page.emulate_media(media="screen")
 
 
 def served_today(app: Flask) -> date:
@@ -129,6 +141,14 @@ def test_airport_family_from_registration_to_the_ngo(journey: Journey, site: Fla
     journey.follow(journey.button("Schedule", exact=True))
     expect(page.get_by_role("main")).to_contain_text("Dariush Farahani")
     expect(page.get_by_role("main")).to_contain_text("Interview room 3")
+    journey.follow(journey.link("Notice for the applicant"))
+    notice = page.get_by_role("article")
+    expect(notice).to_contain_text("An interpreter for Persian will be present.")
+    with printed(page):
+        expect(notice).to_be_visible()
+        for hidden_in_print in (page.get_by_role("banner"),
+                                journey.link("Back to the hearing")):
+            expect(hidden_in_print).to_be_hidden()
 
     # The applicant consents to sharing her file with the legal-aid NGO…
     journey.open(principal_path)
@@ -197,6 +217,12 @@ def test_supervisor_records_a_decision(journey: Journey, site: Flask,
     expect(page.locator(".flash-messages")).to_contain_text("Recognized (F-2-4)")
     history = page.get_by_role("table", name="Status history, oldest first")
     expect(history.locator("tbody tr").last).to_contain_text("supervisor")
+    with printed(page):
+        expect(history).to_be_visible()
+        expect(page.get_by_role("heading", name="Clocks")).to_be_visible()
+        for hidden_in_print in (page.get_by_role("banner"), page.get_by_label("Note", exact=True),
+                                journey.button("Add the note")):
+            expect(hidden_in_print).to_be_hidden()
     with site.app_context():
         case = db.session.execute(sa.select(Case).where(
             Case.applicant_id == person.id)).scalar_one()
@@ -221,6 +247,23 @@ def test_analyst_downloads_public_and_internal_statistics(journey: Journey, site
     journey.follow(journey.button("Show"))
     assert f"year={year}" in journey.path
     expect(page.get_by_role("heading", name=f"Download the {year} tables")).to_be_visible()
+    # Computing a year takes a while: the form says so as soon as it is sent (held here,
+    # so the busy state can be seen).
+    chooser = page.get_by_role("form", name="Choose the year")
+    chooser.evaluate("form => form.addEventListener('submit', event => event.preventDefault())")
+    journey.button("Show").click()
+    expect(chooser).to_have_attribute("aria-busy", "true")
+    expect(chooser.get_by_role("status")).to_have_text("Computing the statistics of the year…")
+    expect(journey.button("Show").locator(".spinner-border")).to_be_visible()
+    # Printed, the tables are whole: folded cells open, no form or button.
+    table = page.get_by_role("table", name=re.compile("all cells")).first
+    expect(table).to_be_hidden()
+    with printed(page):
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        expect(table).to_be_visible()
+        expect(chooser).to_be_hidden()
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    expect(table).to_be_hidden()
 
     internal = download(page, re.compile(f"^CSV.*exact figures {year}"))
     assert internal.suggested_filename.endswith(".csv")
@@ -261,6 +304,14 @@ def test_admin_creates_a_user_and_reads_the_audit_trail(journey: Journey, site: 
     journey.log_in("admin")
     expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
     journey.follow(journey.link("New user"))
+    # Saved empty: the summary is an alert and has the focus; each field says what is wrong.
+    journey.follow(journey.button("Save"))
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Username")
+    username = page.get_by_label("Username")
+    expect(username).to_have_attribute("aria-invalid", "true")
+    expect(username).to_have_accessible_description(re.compile("required"))
     page.get_by_label("Username").fill("jbaek")
     page.get_by_label("Full name").fill("Ji-hoon Baek")
     page.get_by_label("Role").select_option("caseworker")

@@ -8,11 +8,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.browsing import DEMO_PASSWORD, Journey
 
-# The focus is visible when the focused element has an outline or a focus shadow.
+# The focus ring of casemgr.css: an outline at least 2px wide on whatever has the focus.
 FOCUS_SHOWN = """() => {
   const style = getComputedStyle(document.activeElement);
-  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
-  return outline || style.boxShadow !== "none";
+  return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
 }"""
 MATCHES = "selector => document.activeElement && document.activeElement.matches(selector)"
 
