@@ -43,7 +43,10 @@ def server(database: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
     application = make_app(database, tmp_path_factory.mktemp("e2e-instance"),
                            # every journey logs in from 127.0.0.1, several times a minute
                            LOGIN_RATE_LIMIT="10000 per minute",
-                           SESSION_COOKIE_SECURE=False)
+                           SESSION_COOKIE_SECURE=False,
+                           # stylesheets and scripts from the browser's cache, not asked
+                           # again on every page
+                           SEND_FILE_MAX_AGE_DEFAULT=3600)
     http = make_server("127.0.0.1", 0, application, threaded=True,
                        request_handler=QuietHandler)
     thread = threading.Thread(target=http.serve_forever, name="e2e-server", daemon=True)
