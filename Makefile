@@ -65,7 +65,7 @@ messages: $(VENV)/.installed-test
 		-o $(TRANSLATIONS)/messages.pot .
 	for locale in $(LOCALES); do \
 		if [ -f $(TRANSLATIONS)/$$locale/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale; \
+			$(BIN)/pybabel -q update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale; \
 		else \
 			$(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale; \
 		fi; \

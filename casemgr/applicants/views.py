@@ -221,7 +221,8 @@ def _register_household(form: RegistrationForm, people: list[services.PersonData
                 field.errors = [*field.errors, *messages]
             else:
                 who = _("Member %(n)d (%(name)s)", n=int(match[1]) + 2,
-                        name=f"{member.family_name.data} {member.given_names.data}")
+                        name=" ".join(filter(None, (member.family_name.data,
+                                                 member.given_names.data))))
                 form.form_errors.extend(f"{who}: {message}" for message in messages)
         raise ValidationFailed(principal_errors) from None
 

@@ -33,7 +33,9 @@ class TransitionForm(_Versioned):
 class ExtensionForm(FlaskForm):
     extended_to = DateField(_l("Extend the decision deadline to"), validators=[InputRequired()])
     noticed_on = DateField(_l("Applicant notified on"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    # Its own id: the case page shows the status change's `reason` too.
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                           id="extension_reason")
 
 
 class AssignmentForm(_Versioned):

@@ -241,7 +241,7 @@ def agenda() -> Any:
         "hearings/agenda.html", filters=filters, days=days, week=week, first=first,
         last=first + timedelta(days=length - 1), previous=(first - step).isoformat(),
         following=(first + step).isoformat(), today=today(), slot=_slot,
-        total=len(hearings))
+        total=len(hearings), filtered=bool(used))
 
 
 # --- the calendar feed ---------------------------------------------------------------------

@@ -47,7 +47,9 @@ _NOTE = [Optional(), Length(max=MAX_NOTE), PlainText()]
 class SpecificNeedForm(FlaskForm):
     code = SelectField(_l("Specific need"), validators=[DataRequired()])
     identified_on = DateField(_l("Identified on"), validators=[InputRequired()])
-    note = TextAreaField(_l("Note"), validators=_NOTE, render_kw={"rows": 2})
+    # Its own id: the person's needs page shows the assistance-need form's `note` too.
+    note = TextAreaField(_l("Note"), validators=_NOTE, render_kw={"rows": 2},
+                         id="specific_note")
 
 
 class _NeedFields(FlaskForm):
