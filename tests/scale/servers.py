@@ -16,9 +16,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,7 +141,7 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -260,6 +262,18 @@ def snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
         return {table.name: sorted((tuple(row) for row in connection.execute(
                     sa.select(table))), key=repr)
                 for table in db.metadata.sorted_tables}
+
+
+def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads released together, as users clicking at the same moment."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=REQUEST_TIMEOUT)
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, message: str,

@@ -1,6 +1,7 @@
 """SQLite under several gunicorn workers: concurrent writes through the pages and the API
 all succeed (WAL, a busy timeout and write transactions that take the lock with their first
-write), no "database is locked" reaches a user, and the audit chain stays intact.
+write), no "database is locked" reaches a user, the same transition sent twice at once is
+applied once, and the audit chain stays intact.
 
 Runs in the SQLite pass (the PostgreSQL pass has tests/scale/test_two_instances.py).
 """
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from casemgr.audit.models import AuditChainHead
 from casemgr.audit.services import verify_chain
 from casemgr.auth.models import Role
-from casemgr.cases.models import CaseNote
+from casemgr.cases.models import Case, CaseEvent, CaseNote
 from casemgr.extensions import db
 from tests.api.conftest import make_token
 from tests.conftest import postgres_url
@@ -27,6 +28,7 @@ from tests.factories import PASSWORD
 from tests.scale.servers import (
     REQUEST_TIMEOUT,
     api,
+    at_once,
     browser,
     csrf_token,
     log_in,
@@ -99,12 +101,26 @@ def test_several_workers_write_to_sqlite_at_once(sqlite_only, app, factories, da
 
         with ThreadPoolExecutor(THREADS) as pool:
             statuses = list(pool.map(send, range(REQUESTS)))
+
+        # The same transition twice at once, without a version: applied once (the second
+        # worker's UPDATE finds the version it read gone, or the case already withdrawn).
+        cases = [factories.applicant(agency=agency).cases[0] for _ in range(3)]
+        pairs = at_once([lambda case=case: api(token).post(
+            f"{server.url}/api/v1/cases/{case.id}/transitions",
+            json={"to": "withdrawn", "effective_date": today, "reason": "left"},
+            timeout=REQUEST_TIMEOUT).status_code for case in cases for _ in range(2)])
         log = server.output()
 
     assert all(200 <= status < 400 for status in statuses), sorted(set(statuses))
+    assert [sorted(pairs[n:n + 2]) for n in range(0, len(pairs), 2)] == [[201, 409]] * 3
     assert "database is locked" not in log
     assert '"level": "ERROR"' not in log
     with app.app_context():
+        for case in cases:
+            assert db.session.get_one(Case, case.id).version == case.version + 1
+            assert db.session.execute(sa.select(sa.func.count()).select_from(CaseEvent).where(
+                CaseEvent.case_id == case.id, CaseEvent.to_status == "withdrawn")
+            ).scalar_one() == 1
         notes = db.session.execute(sa.select(sa.func.count()).select_from(CaseNote)).scalar_one()
         assert notes == REQUESTS // 4
         report = verify_chain(db.session)

@@ -29,6 +29,7 @@ from tests.scale.conftest import LOCKOUT_THRESHOLD, LOGIN_RATE_LIMIT
 from tests.scale.servers import (
     REQUEST_TIMEOUT,
     api,
+    at_once,
     browser,
     csrf_token,
     form_version,
@@ -53,18 +54,6 @@ def audit_count(app: Any, action: AuditAction, object_id: int | None = None) -> 
         if object_id is not None:
             query = query.where(AuditEvent.object_id == str(object_id))
         return db.session.execute(query).scalar_one()
-
-
-def at_once(calls: list[Any]) -> list[Any]:
-    """Run the calls in threads released together, as users clicking at the same moment."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Any) -> Any:
-        barrier.wait(timeout=REQUEST_TIMEOUT)
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_failed_logins_through_both_instances_lock_the_account(two_instances, app,
