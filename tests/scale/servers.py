@@ -85,7 +85,8 @@ def free_port() -> int:
 def base_environment(settings: dict[str, Any], instance: Path, **overrides: str
                      ) -> dict[str, str]:
     """The environment of a casemgr process: the outer CASEMGR_/GUNICORN_ settings removed,
-    the test database, a shared secret key, no two-factor login (as in the other tests)."""
+    the test database, a shared secret key, no two-factor login (as in the other tests).
+    The log format is left to gunicorn.conf.py (JSON)."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("CASEMGR_", "GUNICORN_"))}
     env.update({
@@ -93,7 +94,6 @@ def base_environment(settings: dict[str, Any], instance: Path, **overrides: str
         "CASEMGR_INSTANCE_PATH": str(instance),
         "CASEMGR_SECRET_KEY": SECRET_KEY,
         "CASEMGR_TWO_FACTOR_ROLES": "",
-        "CASEMGR_LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
     })
     env.update(overrides)
