@@ -5,9 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_APPLICANTS ?= 300
-# Tests run in parallel, one database (SQLite file or PostgreSQL schema) per worker; the
-# tests sharing one set of gunicorn servers (xdist_group) stay on one worker.
-PYTEST_ARGS ?= -n auto --dist loadgroup
+# Tests run in parallel, one database (SQLite file or PostgreSQL schema) per worker.
+PYTEST_ARGS ?= -n auto
 # PostgreSQL for the second test pass: CASEMGR_TEST_DATABASE_URL, else a local server if one answers.
 LOCAL_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 

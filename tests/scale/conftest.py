@@ -21,11 +21,13 @@ LOCKOUT_THRESHOLD = 4
 LOGIN_RATE_LIMIT = 6  # per client address per hour
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_instances(database: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
                   ) -> Iterator[list[Server]]:
     """Two gunicorn instances (two workers each) on different ports, as two hosts would run
-    behind a proxy: one PostgreSQL schema, one Redis database for the rate limits."""
+    behind a proxy: one PostgreSQL schema, one Redis database for the rate limits. Started
+    once per test session, since starting gunicorn is the slow part (with pytest-xdist,
+    once per worker that runs one of these tests: each worker has its own database)."""
     require_postgres_and_redis()
     prefix = unique_prefix()
     with running(2, database, tmp_path_factory.mktemp("two-instances"), workers=2,

@@ -37,8 +37,6 @@ from tests.scale.servers import (
     made_up_name,
 )
 
-pytestmark = pytest.mark.xdist_group("two-instances")
-
 FAILED = "Login failed"
 STALE = "someone changed this record after you opened it"
 
