@@ -17,8 +17,26 @@ keepalive = 5
 # Recycle workers now and then so that slow leaks never build up.
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")  # stdout
-errorlog = "-"
-# No query strings in the access log: they hold names people searched for.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Logs: one JSON object per line on stdout, from the app (one line per request with its
+# X-Request-ID, status, duration and user id; see casemgr/logs.py) and from gunicorn itself.
+# CASEMGR_LOG_FORMAT=text keeps readable lines.
+os.environ.setdefault("CASEMGR_LOG_FORMAT", "json")
+LOG_FORMAT = os.environ["CASEMGR_LOG_FORMAT"].strip().lower()
+errorlog = "-"
+# The app logs every request itself; gunicorn's access log is off unless asked for
+# (GUNICORN_ACCESS_LOG=- or a file). Without query strings: they hold names people searched for.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+if LOG_FORMAT == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "casemgr.logs.JsonFormatter"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stdout"}},
+        "root": {"level": "INFO", "handlers": []},  # each worker's app adds its own
+        "loggers": {name: {"level": "INFO", "handlers": ["stdout"], "propagate": False}
+                    for name in ("gunicorn.error", "gunicorn.access")},
+    }

@@ -63,9 +63,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from casemgr import database, extensions
+    from casemgr import database, extensions, logs
     from casemgr.auth import security
 
+    logs.init_logging(app)  # first: its request id is there for every later hook's logs
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(resource_path("migrations")), render_as_batch=True

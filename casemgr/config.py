@@ -17,8 +17,17 @@ from typing import Any
 from flask import Config, Flask
 
 from casemgr import TRANSLATIONS_DIR
+from casemgr.logs import parse_format
 
 ENV_PREFIX = "CASEMGR_"
+
+
+def parse_level(value: Any) -> str:
+    """A logging level name (DEBUG, INFO, WARNING, ERROR)."""
+    text = str(value).strip().upper()
+    if text not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"not a log level: {value!r}")
+    return text
 
 
 def parse_bool(value: Any) -> bool:
@@ -51,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_STORAGE_URL", "memory://", str,
             "Flask-Limiter storage; use redis://… when several workers or hosts run",
             ("RATELIMIT_STORAGE_URI",)),
+    Setting("RATELIMIT_KEY_PREFIX", "casemgr", str,
+            "prefix of the rate-limit keys, so that several deployments can share one Redis",
+            ("RATELIMIT_KEY_PREFIX",)),
     Setting("PUBLIC_STATISTICS", True, parse_bool,
             "serve the protected (public) statistics without login"),
     Setting("SESSION_COOKIE_SECURE", False, parse_bool,
@@ -74,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = (
             "interface language when the browser asks for none we have (en, ko, ru)"),
     Setting("PROXY_COUNT", 0, int,
             "number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto)"),
+    Setting("LOG_FORMAT", "text", parse_format,
+            "logs on stdout: `text` (one readable line) or `json` (one object per line, "
+            "what gunicorn.conf.py sets)"),
+    Setting("LOG_LEVEL", "INFO", parse_level,
+            "the least important log records written (DEBUG, INFO, WARNING, ERROR)"),
     Setting("RETENTION_YEARS", 10, int,
             "`casemgr retention run` anonymises people whose every case closed this many "
             "years ago or more"),
@@ -96,9 +113,16 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS_DIR)
     SUPPORTED_LOCALES = ("en", "ko", "ru")
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis cannot be reached, each worker counts in its own memory until it answers
+    # again, rather than every rate-limited request failing; the lockout (in the database)
+    # still holds across workers.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # views marked @accepts_upload (imports)
     MAX_FORM_BYTES = 100 * 1024  # every other request body
+
+
+REDIS_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
@@ -125,6 +149,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         for flask_key in setting.flask_keys:
             app.config[flask_key] = value
 
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A Redis that hangs must not hang every login with it.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(REDIS_OPTIONS))
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         database = Path(app.instance_path) / "casemgr.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
