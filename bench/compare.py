@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -162,14 +164,32 @@ def wrk(base: str, paths_file: Path, *, connections: int, seconds: float,
         cookie: str | None) -> dict[str, Any]:
     """One wrk run; its JSON line (see wrk_paths.lua) with requests per second added."""
     command = [WRK, "-t", str(min(2, connections)), "-c", str(connections),
-               "-d", f"{seconds:g}s", "--timeout", "120s", "-H", f"User-Agent: {USER_AGENT}",
-               "-s", str(LUA), base, "--", str(paths_file)]
+               "-d", f"{math.ceil(seconds)}s", "--timeout", "120s",
+               "-H", f"User-Agent: {USER_AGENT}", "-s", str(LUA), base, "--", str(paths_file)]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result = json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"wrk failed: {done.stderr or done.stdout}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
     return result
+
+
+def single_request_seconds(base: str, target: Target, cookie: str | None) -> float:
+    """The median time of three requests one after the other (a warm-up too)."""
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+    times = []
+    for path in (target.paths * 3)[:3]:
+        start = time.perf_counter()
+        request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 - loopback
+            response.read()
+            if response.status != 200 or response.url != base + path:
+                raise SystemExit(f"{target.label}: {path} answered {response.status} at "
+                                 f"{response.url}")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def spread(values: list[float], form: Callable[[float], str]) -> tuple[str, str]:
@@ -180,7 +200,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=float, default=10,
+                        help="seconds per wrk run, at least (slow targets run longer)")
+    parser.add_argument("--max-duration", type=float, default=120,
+                        help="seconds per wrk run, at most")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int,
                         help="gunicorn workers of every server (default: gunicorn.conf.py's)")
@@ -224,21 +247,30 @@ def main() -> None:
                                                     workers=args.workers, log_dir=run_dir)),
         }
 
-        def run(target: Target, connections: int, seconds: float) -> dict[str, Any]:
-            base = servers[target.server]
-            cookie = http_login(base, target.user) if target.user else None
-            return wrk(base, run_dir / f"{target.key}.txt", connections=connections,
-                       seconds=seconds, cookie=cookie)
+        def cookie(target: Target) -> str | None:
+            return http_login(servers[target.server], target.user) if target.user else None
 
-        print("warming up every server ...", flush=True)
+        def run(target: Target, connections: int, seconds: float) -> dict[str, Any]:
+            return wrk(servers[target.server], run_dir / f"{target.key}.txt",
+                       connections=connections, seconds=seconds, cookie=cookie(target))
+
+        print("warming up every server and timing one request of each target ...", flush=True)
+        single = {key: single_request_seconds(servers[target.server], target, cookie(target))
+                  for key, target in plan.items()}
+        # A run lasts long enough for every connection to finish a few requests even where
+        # one request takes seconds (Flask-Admin's search scans the table).
+        loaded = {key: min(max(args.duration, 3 * args.connections * seconds),
+                           args.max_duration) for key, seconds in single.items()}
+        alone = {key: min(max(args.duration, 10 * single[key]), args.max_duration)
+                 for key in pages}
         for target in plan.values():
             run(target, args.connections, 2)
         for round_number in range(1, args.runs + 1):
             print(f"round {round_number} of {args.runs} ...", flush=True)
             for key, target in plan.items():
-                throughput[key].append(run(target, args.connections, args.duration))
+                throughput[key].append(run(target, args.connections, loaded[key]))
             for key, target in pages.items():
-                latency[key].append(run(target, 1, args.duration))
+                latency[key].append(run(target, 1, alone[key]))
     report(args, applicants, plan, throughput, latency, floor, load_before,
            server_errors(run_dir), run_dir)
 
@@ -250,6 +282,11 @@ def report(args: argparse.Namespace, applicants: int, plan: dict[str, Target],
     """The Markdown tables for bench/README.md, and PASS/FAIL per target."""
     bad = {key for key, runs in {**throughput, **latency}.items()
            if any(r["not_ok"] or r["socket_errors"] or r["timeouts"] for r in runs)}
+    # Too few requests in a run for its rate or median to mean much.
+    few = {key for key, runs in throughput.items()
+           if statistics.median(r["requests"] for r in runs) < 2 * args.connections}
+    few |= {key for key, runs in latency.items()
+            if statistics.median(r["requests"] for r in runs) < 3}
     rps = {key: statistics.median(r["rps"] for r in runs) for key, runs in throughput.items()}
     p50 = {key: statistics.median(r["p50_ms"] for r in runs) for key, runs in latency.items()}
 
@@ -258,19 +295,24 @@ def report(args: argparse.Namespace, applicants: int, plan: dict[str, Target],
 
     print(f"\n{applicants:,} applicants; {machine()}; database {args.database.split(':')[0]}; "
           f"gunicorn workers: {args.workers or 'gunicorn.conf.py default'}; wrk "
-          f"{args.connections} connections, {args.duration:g} s a run, medians of "
+          f"{args.connections} connections, {args.duration:g}–{args.max_duration:g} s a run, "
+          f"medians of "
           f"{args.runs} runs (min–max); load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after; {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(f"command: python bench/compare.py {' '.join(sys.argv[1:])}\n")
-    print(f"| what | req/s at {args.connections} connections | min–max | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|")
+    print(f"| what | req/s at {args.connections} connections | min–max | p50 ms | p99 ms | "
+          "requests a run | run s |")
+    print("|---|---|---|---|---|---|---|")
     for key, target in plan.items():
         runs = throughput[key]
         middle, span = spread([r["rps"] for r in runs], number)
-        flag = " (answers other than 200!)" if key in bad else ""
+        flag = " (answers other than 200!)" if key in bad else (
+            " (too few requests)" if key in few else "")
         print(f"| {target.label}{flag} | {middle} | {span} | "
               f"{statistics.median(r['p50_ms'] for r in runs):.1f} | "
-              f"{statistics.median(r['p99_ms'] for r in runs):.1f} |")
+              f"{statistics.median(r['p99_ms'] for r in runs):.1f} | "
+              f"{statistics.median(r['requests'] for r in runs):,.0f} | "
+              f"{statistics.median(r['seconds'] for r in runs):.0f} |")
     print("\n| casemgr page, one connection | p50 ms (≈ server time) | min–max | "
           "(b) database floor ms | min–max | SELECTs | page ÷ floor |")
     print("|---|---|---|---|---|---|---|")
@@ -302,8 +344,12 @@ def report(args: argparse.Namespace, applicants: int, plan: dict[str, Target],
     print("\n| target | measured | result |")
     print("|---|---|---|")
     for label, measured, passed, keys in checks:
-        verdict = "FAIL (answers other than 200)" if keys & bad else (
-            "PASS" if passed else "FAIL")
+        if keys & bad:
+            verdict = "FAIL (answers other than 200)"
+        elif keys & few:
+            verdict = "UNRELIABLE (too few requests: raise --max-duration)"
+        else:
+            verdict = "PASS" if passed else "FAIL"
         print(f"| {label} | {measured} | {verdict} |")
     print(f"\n{len(errors)} error lines in the server logs ({run_dir})")
     for line in errors[:20]:
