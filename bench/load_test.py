@@ -56,6 +56,11 @@ WORKABLE = [CaseStatus.REFERRAL_PENDING, CaseStatus.NOT_REFERRED,
             CaseStatus.REFERRAL_LITIGATION, CaseStatus.FIRST_INSTANCE, CaseStatus.REJECTED,
             CaseStatus.HUMANITARIAN, CaseStatus.OBJECTION, CaseStatus.LITIGATION]
 WEIGHTS = {"caseworker": 6, "ngo": 2, "analyst": 1}
+# The table's order: by kind of user, as locustfile.py names the requests.
+PAGES = ["dashboard", "applicant list, filtered", "name search", "case page",
+         "status change (POST)", "hearing form", "hearing booking (POST)",
+         "NGO: applicant list", "NGO: case page", "statistics page",
+         "statistics download (CSV)", "login form", "login (POST)", "Aggregated"]
 
 
 def case_sample(rng: random.Random, count: int, people: Any, *conditions: Any) -> list[int]:
@@ -114,7 +119,9 @@ def locust_table(stats_csv: Path) -> tuple[list[str], int]:
              "|---|---|---|---|---|---|---|"]
     failures = 0
     with stats_csv.open(newline="") as handle:
-        for row in csv.DictReader(handle):
+        rows = sorted(csv.DictReader(handle), key=lambda row: (
+            PAGES.index(row["Name"]) if row["Name"] in PAGES else len(PAGES) - 1))
+        for row in rows:
             name = row["Name"]
             if name == "Aggregated":
                 name, failures = "**all requests**", int(row["Failure Count"])
