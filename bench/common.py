@@ -142,11 +142,10 @@ def server_environment(database_url: str, run_dir: Path) -> dict[str, str]:
 def gunicorn(app_spec: str, environment: dict[str, str], *, workers: int | None,
              log_dir: Path, ready_path: str = "/healthz") -> Iterator[str]:
     """Serve `app_spec` with the project's gunicorn.conf.py on a free loopback port (its
-    access log and output go to log_dir); yield the base URL once it answers, stop it after.
-    Only this process is stopped, by its own id."""
+    output, the JSON logs, goes to log_dir); yield the base URL once it answers, stop it
+    after. Only this process is stopped, by its own id."""
     port = free_port()
-    env = {**environment, "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "GUNICORN_ACCESS_LOG": str(log_dir / f"access-{port}.log")}
+    env = {**environment, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)
     log_path = log_dir / f"gunicorn-{port}.log"
@@ -200,11 +199,12 @@ def http_login(base: str, username: str) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
+SERVER_ERROR = re.compile(r'Traceback|ERROR|database is locked|"status": 5\d\d')
+
+
 def server_errors(log_dir: Path) -> list[str]:
-    """Tracebacks and errors the servers logged (a 500 or a "database is locked")."""
-    found = []
-    for path in sorted(log_dir.glob("gunicorn-*.log")):
-        for line in path.read_text(errors="replace").splitlines():
-            if "Traceback" in line or "ERROR" in line or "locked" in line:
-                found.append(f"{path.name}: {line}")
-    return found
+    """What went wrong on the servers: errors and tracebacks they logged (JSON or text),
+    "database is locked", and requests answered with a 5xx status."""
+    return [f"{path.name}: {line[:300]}" for path in sorted(log_dir.glob("gunicorn-*.log"))
+            for line in path.read_text(errors="replace").splitlines()
+            if SERVER_ERROR.search(line)]
