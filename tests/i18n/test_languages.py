@@ -47,8 +47,8 @@ def test_the_login_page_follows_the_browser(client, headers, expected) -> None:
     (KOREAN, ("로그인", "비밀번호")), (RUSSIAN, ("Войти", "Пароль")), ({}, ("Log in", "Password"))])
 def test_the_login_page_speaks_the_browsers_language(client, headers, texts) -> None:
     page = client.get("/login", headers=headers).get_data(as_text=True)
-    for text in texts:
-        assert text in page
+    for expected in texts:
+        assert expected in page
 
 
 def test_the_browsers_language_is_translated_from_the_shipped_catalogue(app) -> None:
