@@ -37,7 +37,7 @@ from tests.scale.servers import (
 )
 
 THREADS = 8
-REQUESTS = 240
+REQUESTS = 160
 
 
 @pytest.fixture
