@@ -77,9 +77,11 @@ def login() -> Any:
                                              lockout=_lockout())
         except LoginFailed:
             db.session.commit()
-            form.password.errors = [_("Login failed: wrong username or password, or the "
-                                      "account is locked. After 10 failed attempts an account "
-                                      "is locked for 15 minutes.")]
+            form.password.errors = [_(
+                "Login failed: wrong username or password, or the account is locked. After "
+                "%(attempts)d failed attempts an account is locked for %(minutes)d minutes.",
+                attempts=current_app.config["LOCKOUT_THRESHOLD"],
+                minutes=current_app.config["LOCKOUT_MINUTES"])]
             return render_template("auth/login.html", form=form), 200
         if user.two_factor_enabled and not form.totp.data:
             db.session.commit()

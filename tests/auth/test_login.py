@@ -61,6 +61,14 @@ def test_same_message_for_unknown_user_and_wrong_password(app, client, factories
     assert audit_actions(app)[-2:] == ["auth.login_failed", "auth.login_failed"]
 
 
+@pytest.mark.parametrize("app_overrides", [{"LOCKOUT_THRESHOLD": 3, "LOCKOUT_MINUTES": 5}])
+def test_failure_message_states_the_configured_lockout(client, factories) -> None:
+    user = factories.user()
+    message = failure_message(log_in(client, user.username, "wrong-password-123"))
+    assert "After 3 failed attempts" in message
+    assert "locked for 5 minutes" in message
+
+
 def test_lockout_after_ten_failures_then_expiry(app, client, factories) -> None:
     user = factories.user()
     for _ in range(10):
