@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -23,6 +24,8 @@ MESSAGES = {
     413: (_l("Too large"), _l("The upload or form is larger than allowed.")),
     415: (_l("Unsupported media type"), _l("Send the request body as application/json.")),
     429: (_l("Too many requests"), _l("Too many attempts. Wait a minute and try again.")),
+    503: (_l("Busy"), _l("The database is busy with a long operation, such as an import. "
+                         "Nothing was saved; try again in a minute.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Nothing you entered "
                                          "was saved; try again, or tell your administrator.")),
 }
@@ -62,6 +65,18 @@ def init_errors(app: Flask) -> None:
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_busy(error: sa.exc.OperationalError) -> Any:
+        """SQLite lets one writer in at a time: a request that waited the whole busy
+        timeout behind a long write (an import) is told to come back, not shown a 500."""
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        app.logger.warning("database busy on %s %s", request.method, request.path)
+        response = make_response(error_response(503))
+        response.headers["Retry-After"] = "60"
         return response
 
     @app.errorhandler(InternalServerError)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import sqlite3
+
+import pytest
 
 from casemgr.auth.models import Role
 from tests.api.conftest import make_token
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_form
 
 
 def test_an_oversized_form_is_refused_with_413_and_no_traceback(client) -> None:
@@ -64,3 +67,25 @@ def test_an_oversized_api_body_is_413_as_a_problem_document(app, client, factori
                                     "Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_write_behind_a_long_sqlite_write_gets_503_not_500(app, login_as) -> None:
+    """Another process (an import) holds SQLite's write lock longer than the busy timeout:
+    the page says the database is busy and to come back; nothing is half-saved."""
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite's single writer lock only")
+    client = login_as(Role.CASEWORKER)
+    page = client.get("/account")
+    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, timeout=1)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        response = post_form(client, "/account/language", {"language": "ko"}, page="/account")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert page.status_code == 200
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert "The database is busy" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 200
