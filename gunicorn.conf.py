@@ -37,6 +37,11 @@ if LOG_FORMAT == "json":
         "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
                                 "stream": "ext://sys.stdout"}},
         "root": {"level": "INFO", "handlers": []},  # each worker's app adds its own
-        "loggers": {name: {"level": "INFO", "handlers": ["stdout"], "propagate": False}
-                    for name in ("gunicorn.error", "gunicorn.access")},
+        # gunicorn writes access lines whenever a logging config is given: keep them
+        # below this logger's level unless an access log was asked for.
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+            "gunicorn.access": {"level": "INFO" if accesslog else "WARNING",
+                                "handlers": ["stdout"], "propagate": False},
+        },
     }

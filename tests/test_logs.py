@@ -159,6 +159,8 @@ def test_gunicorn_logs_json_by_default(monkeypatch) -> None:
          settings)
     assert os.environ["CASEMGR_LOG_FORMAT"] == "json"  # the workers' apps log JSON
     assert settings["accesslog"] is None  # the app logs each request itself, with its id
+    # gunicorn logs access lines whenever logconfig_dict is set: its logger drops them
+    assert settings["logconfig_dict"]["loggers"]["gunicorn.access"]["level"] == "WARNING"
     formatter = settings["logconfig_dict"]["formatters"]["json"]["()"]
     assert formatter == "casemgr.logs.JsonFormatter"
     record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1,
