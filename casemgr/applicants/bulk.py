@@ -203,6 +203,8 @@ def _sqlite_executemany(connection: sa.Connection, table: sa.Table,
 
 
 def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:  # refused, as UTCDateTime refuses it: never guess a zone
+        raise ValueError("naive datetime given; use casemgr.database.utcnow()")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 

@@ -47,3 +47,15 @@ def test_fast_processor_stores_what_sqlalchemy_stores(column: sa.Column) -> None
     assert values
     for value in values:
         assert fast(value) == reference(value), value
+
+
+def test_fast_datetime_processor_refuses_naive_values_like_utc_datetime() -> None:
+    from casemgr.audit.models import AuditEvent
+
+    column = AuditEvent.__table__.c.occurred_at
+    fast = sqlite_bind_processors(column.table, DIALECT)[column.key]
+    naive = datetime(2026, 11, 28, 6, 41)
+    with pytest.raises(ValueError, match="naive"):
+        column.type.process_bind_param(naive, DIALECT)
+    with pytest.raises(ValueError, match="naive"):
+        fast(naive)
