@@ -15,14 +15,13 @@ import argparse
 import random
 
 import sqlalchemy as sa
-from common import get_ok, logged_in, machine, make_app, summary, timed
+from common import LIST_STATUSES, get_ok, logged_in, machine, make_app, summary, timed
 
 from casemgr.applicants.models import Applicant
 from casemgr.cases.models import Case
 from casemgr.extensions import db
 
 NATIONALITIES = ["RUS", "KAZ", "CHN", "MYS", "IND", "KGZ", "EGY", "VNM"]
-STATUSES = ["first_instance", "rejected", "objection", "litigation", "recognized"]
 
 
 def main() -> None:
@@ -43,7 +42,7 @@ def main() -> None:
     client = logged_in(app, args.user)
 
     def list_page() -> None:
-        nationality, status = rng.choice(NATIONALITIES), rng.choice(STATUSES)
+        nationality, status = rng.choice(NATIONALITIES), rng.choice(LIST_STATUSES)
         get_ok(client, f"/applicants?nationality={nationality}&status={status}"
                           f"&page={rng.randint(1, 5)}")
 

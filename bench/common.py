@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from casemgr import create_app
 from casemgr.demo import DEMO_PASSWORD
 
+# The statuses the list-page benchmarks filter by (with a nationality).
+LIST_STATUSES = ["first_instance", "rejected", "objection", "litigation", "recognized"]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from common import (
     BENCH,
+    LIST_STATUSES,
     USER_AGENT,
     get_ok,
     gunicorn,
@@ -65,7 +66,6 @@ from common import (
 from casemgr.applicants.models import Applicant
 from casemgr.extensions import db
 
-STATUSES = ["first_instance", "rejected", "objection", "litigation", "recognized"]
 LUA = BENCH / "wrk_paths.lua"
 
 
@@ -84,7 +84,7 @@ def targets(rng: random.Random, names: list[str], nationalities: list[str],
             year: int) -> dict[str, Target]:
     """The same filters and names for casemgr and Flask-Admin (Flask-Admin's enum filter
     takes the member's name and counts pages from 0)."""
-    filters = [(rng.choice(nationalities), rng.choice(STATUSES), rng.randint(1, 5))
+    filters = [(rng.choice(nationalities), rng.choice(LIST_STATUSES), rng.randint(1, 5))
                for _ in range(50)]
     return {target.key: target for target in [
         Target("hello", "(a) hello-world Flask route", "hello", ["/"]),

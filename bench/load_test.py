@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from common import (
     BENCH,
+    LIST_STATUSES,
     gunicorn,
     machine,
     make_app,
@@ -49,7 +50,6 @@ from casemgr.cases.models import Case, CaseStatus
 from casemgr.demo import DEMO_PASSWORD
 from casemgr.extensions import db
 
-STATUSES = ["first_instance", "rejected", "objection", "litigation", "recognized"]
 # Where the demo caseworker has a step to offer (DOMAIN.md's state machine, without the
 # decisions only supervisors record).
 WORKABLE = [CaseStatus.REFERRAL_PENDING, CaseStatus.NOT_REFERRED,
@@ -99,7 +99,7 @@ def build_plan(database: str, rng: random.Random, year: int) -> dict[str, Any]:
                 sa.select(sa.func.count()).select_from(Applicant)).scalar_one(),
             "names": sample_names(rng, 400),
             "nationalities": top_nationalities(8),
-            "statuses": STATUSES,
+            "statuses": LIST_STATUSES,
             "view_cases": case_sample(rng, 2000, agency),
             "work_cases": case_sample(rng, 3000, agency, Case.is_current,
                                       Case.status.in_(WORKABLE)),

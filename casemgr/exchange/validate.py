@@ -13,7 +13,7 @@ Likely duplicates (DOMAIN.md §Duplicates) are warnings: inside the file, pairs 
 are scored with `matching.is_likely_duplicate` among those sharing a birth year and a
 name-token prefix (the blocking `services.find_duplicates` uses in the database); against
 the database each person goes through `services.find_duplicates`, the registration page's
-own search, which the indexed name tokens answer.
+own search, which the name index answers (`applicants.search`).
 """
 
 from __future__ import annotations
