@@ -18,6 +18,11 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (for `gunicornc`) defaults to one path per Unix user, so a
+# second instance on the same host would take the first one's over: off unless
+# GUNICORN_CONTROL_SOCKET names a path of this instance's own.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 # Logs: one JSON object per line on stdout, from the app (one line per request with its
 # X-Request-ID, status, duration and user id; see casemgr/logs.py) and from gunicorn itself.

@@ -176,3 +176,17 @@ def test_gunicorn_keeps_text_logs_when_asked(monkeypatch) -> None:
     exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
          settings)
     assert "logconfig_dict" not in settings
+
+
+def test_gunicorn_control_socket_is_off_unless_a_path_is_given(monkeypatch) -> None:
+    """Two instances on one host must not share gunicorn's per-user default socket."""
+    settings: dict[str, Any] = {}
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
+         settings)
+    assert settings["control_socket_disable"] is True
+    monkeypatch.setenv("GUNICORN_CONTROL_SOCKET", "/run/casemgr/a.ctl")
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
+         settings)
+    assert settings["control_socket_disable"] is False
+    assert settings["control_socket"] == "/run/casemgr/a.ctl"

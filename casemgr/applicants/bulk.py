@@ -3,8 +3,8 @@
 Records are planned as light drafts (plain objects with the models' column names) by the
 same rule functions a single registration uses (`services.check_person`,
 `cases.transitions`); this module turns them into multi-row INSERTs, allocates registration
-numbers in blocks, fills each person's indexed name text (`search.index_names`; the database
-updates its name index from that column) and appends one audit event per person to the hash
+numbers in blocks, fills each person's indexed name text (`search.index_names`) and adds it
+to the name index (`search.index_inserted`), and appends one audit event per person to the hash
 chain. Drafts, not ORM objects, because a million of those cost more than the database
 work. It flushes nothing itself and never commits: a whole import is one transaction.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, make_dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from itertools import islice
 from typing import Any, NamedTuple
@@ -32,7 +32,7 @@ from casemgr.applicants.models import (
 from casemgr.audit.services import AuditAction, record_many
 from casemgr.cases.models import Case, CaseEvent, CaseNote
 from casemgr.cases.transitions import RecordTypes, summarise
-from casemgr.database import UTCDateTime
+from casemgr.database import insert_rows
 from casemgr.hearings.models import CaseAttendance, Hearing, HearingStatus
 from casemgr.needs.models import AssistanceNeed, SpecificNeed
 from casemgr.statistics.facts import CaseHistory, facts_for_person, replace_facts
@@ -162,80 +162,7 @@ def _restore_sqlite_cache(dbapi_connection: Any, record: Any) -> None:
 
 
 def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        _sqlite_executemany(connection, table, rows)
-    else:
-        session.execute(table.insert(), rows)
-
-
-def _sqlite_executemany(connection: sa.Connection, table: sa.Table,
-                        rows: list[dict[str, Any]]) -> None:
-    """What `session.execute(table.insert(), rows)` does on SQLite, without SQLAlchemy's
-    per-row parameter handling (which cost more than SQLite's own work): the columns of
-    the first row plus those with a Python-side default, each non-null value through
-    `sqlite_bind_processors`, one prepared INSERT run per row by the driver."""
-    dialect = connection.dialect
-    given = list(rows[0])
-    defaults = [column for column in table.columns
-                if column.key not in rows[0] and column.default is not None
-                and not column.primary_key]
-    processors = sqlite_bind_processors(table, dialect)
-    converted = [(index, processors[key]) for index, key in enumerate(
-        given + [column.key for column in defaults]) if processors[key] is not None]
-    values = []
-    for row in rows:
-        raw = [row[key] for key in given]
-        raw += [_default_value(column) for column in defaults]
-        for index, process in converted:
-            if raw[index] is not None:
-                raw[index] = process(raw[index])
-        values.append(raw)
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(table.c[key].name) for key in given)
-    names = ", ".join(filter(None, (names, ", ".join(quote(c.name) for c in defaults))))
-    marks = ", ".join("?" * (len(given) + len(defaults)))
-    driver: Any = connection.connection.driver_connection
-    driver.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",  # noqa: S608 - names from the table's metadata, values bound # nosec B608
-                       values)
-
-
-def _utc_text(value: datetime) -> str:
-    if value.tzinfo is None:  # refused, as UTCDateTime refuses it: never guess a zone
-        raise ValueError("naive datetime given; use casemgr.database.utcnow()")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-@cache
-def sqlite_bind_processors(table: sa.Table, dialect: sa.Dialect
-                           ) -> dict[str, Callable[[Any], Any] | None]:
-    """Per column, what turns a non-null Python value into what SQLite stores — the
-    same text SQLAlchemy's own processors write (tests compare them), by the shortest
-    route for the types a bulk insert is made of: dates, UTC datetimes and string enums
-    (their CHECK constraints still guard the values). Other types keep SQLAlchemy's."""
-    processors: dict[str, Callable[[Any], Any] | None] = {}
-    for column in table.columns:
-        kind = column.type
-        if isinstance(kind, UTCDateTime):
-            processors[column.key] = _utc_text
-        elif isinstance(kind, sa.Enum):
-            processors[column.key] = str
-        elif isinstance(kind, sa.Date) and not isinstance(kind, sa.DateTime):
-            processors[column.key] = date.isoformat
-        else:
-            processors[column.key] = kind.dialect_impl(dialect).bind_processor(dialect)
-    return processors
-
-
-def _default_value(column: sa.Column[Any]) -> Any:
-    default: Any = column.default
-    if default.is_scalar:
-        return default.arg
-    if default.is_callable:
-        return default.arg(None)
-    raise NotImplementedError(f"bulk insert without a value for {column}")
+    insert_rows(session.connection(), table, rows)
 
 
 def allocate_registration_numbers(session: Session, year: int, count: int) -> list[str]:
@@ -274,9 +201,12 @@ def write_people(
         _number(session, batch)
         for person in batch:
             summarise(person.applicant, person.applicant.cases[-1])
-            search.index_names(person.applicant)  # a column: the index follows in the database
+            search.index_names(person.applicant)
         applicant_ids = _insert_returning_ids(session, Applicant.__table__, [
             _row(p.applicant, Applicant.__table__) for p in batch])
+        search.index_inserted(session.connection(), [
+            (applicant_id, p.applicant.name_skeletons)
+            for p, applicant_id in zip(batch, applicant_ids, strict=True)])
         aliases, cases, owners, sharing, needs = [], [], [], [], []
         for person, applicant_id in zip(batch, applicant_ids, strict=True):
             applicant = person.applicant

@@ -39,6 +39,9 @@ Known limits, stated honestly:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -146,13 +149,46 @@ def _normalise_token(token: str) -> str:
     return token
 
 
-@lru_cache(maxsize=4096)
+# An import's own memory of skeletons (`remembered_skeletons`), else None.
+_REMEMBERED: ContextVar[dict[str, str] | None] = ContextVar("skeletons", default=None)
+
+
+@contextmanager
+def remembered_skeletons() -> Iterator[None]:
+    """Inside the block every skeleton is computed once and kept until the block ends.
+
+    An import checks, compares and indexes each of its people's names several times, and a
+    large file has far more names than `_skeleton`'s cache holds, so without this the cache
+    misses on almost every call. Nested blocks share the outer block's memory.
+    """
+    if _REMEMBERED.get() is not None:
+        yield
+        return
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def skeleton(name: str) -> str:
     """The name as lower-case ASCII tokens with romanisation variants merged.
 
     Token order is kept (scoring sorts tokens itself); apostrophes vanish (Natal'ya, the
     Arabic ain) while other punctuation separates tokens (Min-jun -> "min iun").
     """
+    remembered = _REMEMBERED.get()
+    if remembered is None:
+        return _skeleton(name)
+    try:
+        return remembered[name]
+    except KeyError:
+        remembered[name] = value = _skeleton(name)
+        return value
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(name: str) -> str:
     ascii_name = _APOSTROPHES.sub("", _to_ascii(name).lower())
     tokens = (_normalise_token(token) for token in _NON_LETTERS.split(ascii_name))
     return " ".join(token for token in tokens if token)

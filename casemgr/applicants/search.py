@@ -7,10 +7,13 @@ stored on the applicant as one text, `Applicant.name_skeletons` (" ivan ivanov i
 `matching.index_text`). A search term matches when it lies inside that text:
 
 * SQLite: `applicant_name_search`, an FTS5 table with the trigram tokenizer over that
-  column. It is an external-content table (the text is stored once, in `applicants`) kept
-  current by three triggers on `applicants` (insert, delete, update of the column), so
-  every write, the bulk writer's `executemany` included, updates it in the same statement.
-  Terms are FTS5 phrases: `"vano" AND " li"`.
+  column. It is an external-content table (the text is stored once, in `applicants`).
+  Updates and deletes of `applicants` keep it current through two triggers; a new person's
+  row is added by the code that inserts them, in the same transaction: `_index_inserted`
+  after every ORM insert, `index_inserted` for the bulk writer's batches. (An insert
+  trigger did this until migration 0012: run per row inside a bulk `executemany`, it made
+  a large import's applicant inserts more than twice as slow as adding the batch's index
+  rows afterwards.) Terms are FTS5 phrases: `"vano" AND " li"`.
 * PostgreSQL: `ix_applicants_name_skeletons_trgm`, a GIN index with pg_trgm's
   `gin_trgm_ops` on the column, which answers `name_skeletons LIKE '%vano%'`.
 
@@ -26,7 +29,9 @@ Both index objects are made by migration 0011 and are not on the models' metadat
 cannot declare a virtual table there, and an index that only PostgreSQL has would make
 autogenerate ask SQLite for it. `include_name` keeps autogenerate from proposing to drop
 them. A later migration that rebuilds `applicants` on SQLite (a batch "move and copy")
-drops the triggers with the old table and must create them again, as migration 0011 does.
+drops the triggers with the old table and must create them again, as migration 0011 does;
+one that inserts applicants with plain SQL must add their index rows, as `index_inserted`
+does.
 """
 
 from __future__ import annotations
@@ -54,6 +59,21 @@ SEARCH_ID_LIMIT = 2000
 
 _fts = sa.table(SQLITE_TABLE, sa.column("rowid", sa.Integer),
                 sa.column("name_skeletons", sa.Text))
+
+
+def index_inserted(connection: sa.Connection, people: Iterable[tuple[int, str]]) -> None:
+    """Add people just inserted (id, `name_skeletons`) to the SQLite index, in the
+    connection's transaction; PostgreSQL's GIN index follows the column by itself."""
+    if connection.dialect.name != "sqlite":
+        return
+    driver: Any = connection.connection.driver_connection
+    driver.executemany(f"INSERT INTO {SQLITE_TABLE}(rowid, name_skeletons) VALUES (?, ?)",  # noqa: S608 - a constant table name, values bound # nosec B608
+                       people)
+
+
+@sa.event.listens_for(Applicant, "after_insert")
+def _index_inserted(_mapper: Any, connection: sa.Connection, applicant: Applicant) -> None:
+    index_inserted(connection, [(applicant.id, applicant.name_skeletons)])
 
 
 def person_names(family_name: str, given_names: str, native_name: str | None,

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from casemgr.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from casemgr.database import dialect_insert, utcnow
+from casemgr.database import dialect_insert, insert_rows, utcnow
 
 
 class AuditAction(enum.StrEnum):
@@ -281,7 +281,7 @@ def record_many(
         row["hash"] = previous = hashlib.sha256(canonical_bytes(
             AuditEvent.canonical_fields(row))).hexdigest()  # type: ignore[arg-type]
         rows.append(row)
-    session.execute(AuditEvent.__table__.insert(), rows)
+    insert_rows(session.connection(), AuditEvent.__table__, rows)
     _advance_head(session, previous, len(rows))
 
 

@@ -15,6 +15,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from casemgr.applicants import matching
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.models import Organisation, OrganisationKind
 from casemgr.exceptions import ImportRejected
@@ -64,40 +65,43 @@ def import_applicants(path: Path, dry_run: bool, reject_duplicates: bool,
         file_format(path.name)
     except UnreadableFile as error:
         raise click.ClickException(str(error)) from None
-    agency = _agency(agency_name)
-    show = sys.stderr.isatty()
-    with click.progressbar(length=_estimated_rows(path) if show else 0, label="Checking",
-                           file=sys.stderr, hidden=not show) as bar:
-        try:
-            plan = importer.check_file(db.session, path, filename=path.name,
-                                       agency_id=agency.id, actor=None, scope=sa.true(),
-                                       today=today(),
-                                       progress=lambda n: bar.update(n - bar.pos))
-        except UnreadableFile as error:
-            raise click.ClickException(str(error)) from None
-    for warning in plan.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if plan.errors:
-        for problem in plan.errors:
-            click.echo(str(problem), err=True)
-        raise click.ClickException(f"{len(plan.errors)} problems; nothing was imported")
-    if reject_duplicates and plan.warnings:
-        raise click.ClickException(f"{len(plan.warnings)} likely duplicates "
-                                   "(--reject-duplicates); nothing was imported")
-    if dry_run:
-        click.echo(f"dry run: would import {len(plan.people)} applicants, {plan.cases} cases")
-        return
-    with click.progressbar(length=len(plan.people), label="Importing", file=sys.stderr,
-                           hidden=not show) as bar:
-        try:
-            result = importer.write_plan(db.session, plan, actor=None,
-                                         source=file_format(path.name),
-                                         reject_duplicates=reject_duplicates,
-                                         progress=lambda n: bar.update(n - bar.pos))
-        except ImportRejected as error:
-            raise click.ClickException(error.message) from None
-        db.session.commit()
-    click.echo(f"imported {result.applicants} applicants, {result.cases} cases")
+    # One memory of name skeletons for the check and the write: each name is
+    # transliterated once, not once per comparison and again for the index.
+    with matching.remembered_skeletons():
+        agency = _agency(agency_name)
+        show = sys.stderr.isatty()
+        with click.progressbar(length=_estimated_rows(path) if show else 0, label="Checking",
+                               file=sys.stderr, hidden=not show) as bar:
+            try:
+                plan = importer.check_file(db.session, path, filename=path.name,
+                                           agency_id=agency.id, actor=None, scope=sa.true(),
+                                           today=today(),
+                                           progress=lambda n: bar.update(n - bar.pos))
+            except UnreadableFile as error:
+                raise click.ClickException(str(error)) from None
+        for warning in plan.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if plan.errors:
+            for problem in plan.errors:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(f"{len(plan.errors)} problems; nothing was imported")
+        if reject_duplicates and plan.warnings:
+            raise click.ClickException(f"{len(plan.warnings)} likely duplicates "
+                                       "(--reject-duplicates); nothing was imported")
+        if dry_run:
+            click.echo(f"dry run: would import {len(plan.people)} applicants, {plan.cases} cases")
+            return
+        with click.progressbar(length=len(plan.people), label="Importing", file=sys.stderr,
+                               hidden=not show) as bar:
+            try:
+                result = importer.write_plan(db.session, plan, actor=None,
+                                             source=file_format(path.name),
+                                             reject_duplicates=reject_duplicates,
+                                             progress=lambda n: bar.update(n - bar.pos))
+            except ImportRejected as error:
+                raise click.ClickException(error.message) from None
+            db.session.commit()
+        click.echo(f"imported {result.applicants} applicants, {result.cases} cases")
 
 
 @export_cli.command("applicants")

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casemgr.applicants import matching
 from casemgr.applicants.bulk import allocate_registration_numbers, write_people
 from casemgr.audit.services import AuditAction, record
 from casemgr.exceptions import ImportRejected
@@ -38,7 +39,7 @@ def check_file(session: Session, path: Path, *, filename: str, agency_id: int,
                actor: Any | None, scope: sa.ColumnElement[bool], today: date,
                progress: Callable[[int], None] | None = None) -> Plan:
     """The file's plan: its errors, or its people and duplicate warnings. Reads only."""
-    with path.open("rb") as stream:
+    with path.open("rb") as stream, matching.remembered_skeletons():
         header, rows = read_rows(stream, filename)
         return plan_import(session, header, rows, agency_id=agency_id,
                            actor_id=getattr(actor, "id", None), scope=scope, today=today,
@@ -71,8 +72,9 @@ def write_plan(session: Session, plan: Plan, *, actor: Any | None, source: str,
     if reject_duplicates and plan.warnings:
         raise ImportRejected([str(warning) for warning in plan.warnings])
     _number(session, plan)
-    written = write_people(session, plan.people, actor=actor,
-                           audit_details={"source": "import"}, progress=progress)
+    with matching.remembered_skeletons():
+        written = write_people(session, plan.people, actor=actor,
+                               audit_details={"source": "import"}, progress=progress)
     record(session, AuditAction.RECORDS_IMPORTED, actor=actor, details={
         "source": source, "rows": plan.rows, "applicants": written.applicants,
         "cases": written.cases, "duplicate_warnings": len(plan.warnings)})
@@ -87,13 +89,14 @@ def import_file(session: Session, path: Path, *, filename: str | None = None,
     problem when it has any. The caller commits."""
     filename = filename or path.name
     file_format(filename)
-    plan = check_file(session, path, filename=filename, agency_id=agency_id, actor=actor,
-                      scope=scope, today=today, progress=progress)
-    if plan.errors:
-        raise ImportRejected(plan.errors)
-    if dry_run:
-        if reject_duplicates and plan.warnings:
-            raise ImportRejected([str(warning) for warning in plan.warnings])
-        return ImportResult(plan, len(plan.people), plan.cases)
-    return write_plan(session, plan, actor=actor, source=file_format(filename),
-                      reject_duplicates=reject_duplicates, progress=progress)
+    with matching.remembered_skeletons():  # one memory for the check and the write
+        plan = check_file(session, path, filename=filename, agency_id=agency_id,
+                          actor=actor, scope=scope, today=today, progress=progress)
+        if plan.errors:
+            raise ImportRejected(plan.errors)
+        if dry_run:
+            if reject_duplicates and plan.warnings:
+                raise ImportRejected([str(warning) for warning in plan.warnings])
+            return ImportResult(plan, len(plan.people), plan.cases)
+        return write_plan(session, plan, actor=actor, source=file_format(filename),
+                          reject_duplicates=reject_duplicates, progress=progress)

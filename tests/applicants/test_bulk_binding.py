@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 import casemgr.models  # noqa: F401 - every table registered
-from casemgr.applicants.bulk import sqlite_bind_processors
-from casemgr.database import Base
+from casemgr.database import Base, sqlite_bind_processors
 
 DIALECT = sqlite.dialect()
 SAMPLES = {

@@ -68,3 +68,37 @@ def test_the_migration_indexes_existing_people_and_its_downgrade_restores_the_to
     assert index_is_consistent(app)
     with app.app_context():
         db.engine.dispose()
+
+
+def insert_trigger_exists(connection: sa.Connection) -> bool:
+    return connection.execute(
+        sa.text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+        {"name": f"{search.SQLITE_TABLE}_insert"}).scalar_one() == 1
+
+
+def test_migration_0012_leaves_new_index_rows_to_the_writers_and_its_downgrade_restores_the_trigger(
+        fresh_database, tmp_path: Path) -> None:
+    app = make_app(fresh_database, tmp_path / "instance")
+    with app.app_context():
+        upgrade()
+        if db.engine.dialect.name != "sqlite":
+            db.engine.dispose()
+            return  # PostgreSQL's GIN index follows the column; 0012 changes nothing there
+        with db.engine.connect() as connection:
+            assert not insert_trigger_exists(connection)
+    factories = Factories(app)
+    agency = factories.organisation(OrganisationKind.AGENCY)
+    # Without the trigger, the ORM insert itself adds the index row.
+    petrov = factories.applicant(agency=agency, family_name="PETROV", given_names="Pavel")
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(Applicant.id).where(
+            search.search_clause(db.session, "etro")))) == {petrov.id}
+        db.session.remove()
+        downgrade(revision="0011")
+        with db.engine.connect() as connection:
+            assert insert_trigger_exists(connection)
+        upgrade()
+        with db.engine.connect() as connection:
+            assert not insert_trigger_exists(connection)
+        db.engine.dispose()
+    assert index_is_consistent(app)
