@@ -13,7 +13,6 @@ from flask_babel import (
     force_locale,
     format_date,
     format_datetime,
-    format_decimal,
     format_time,
     get_locale,
 )
@@ -24,7 +23,7 @@ from casemgr.applicants.fields import country_names, language_names
 from casemgr.audit.services import AuditAction
 from casemgr.auth.policy import Action, can
 from casemgr.database import utcnow
-from casemgr.i18n import interface_languages, locale_for_languages
+from casemgr.i18n import interface_languages, locale_for_languages, number
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def _format_time(value: datetime | None, style: str = "short") -> str:
 
 def _format_number(value: float | int | None) -> str:
     """Digits grouped as the locale groups them (1,234 or 1 234)."""
-    return "" if value is None else format_decimal(value)
+    return "" if value is None else number(value)
 
 
 def in_locale(locale: str, caller: Callable[[], str]) -> str:
