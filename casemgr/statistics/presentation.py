@@ -142,13 +142,14 @@ def number(value: float | int | Any) -> str:
 
 
 def measure_text(cell: Cell | None) -> str:
-    """A value as the page shows it: locale digits, rates as percentages."""
+    """A value as the page shows it: locale digits, rates as percentages with two decimals
+    written as the locale writes them (45.67%, 45,67\xa0%)."""
     if cell is None:
         return ""
     if cell.value is None:
         return "[c]"
     if cell.measure in RATES:
-        return i18n.number(cell.value * 100, "#,##0.00") + " %"
+        return i18n.percent(cell.value, 2)
     return i18n.number(cell.value)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask_babel import force_locale
 
 from casemgr import i18n
@@ -37,3 +37,21 @@ def test_numbers_read_as_babel_writes_them(app, locale) -> None:
 def test_numbers_are_grouped_as_the_language_groups_them(app, locale, grouped) -> None:
     with app.test_request_context(), force_locale(locale):
         assert i18n.number(1234567) == grouped
+
+
+@pytest.mark.parametrize(("locale", "pattern", "rate"), [
+    ("en", "#,##0.00%", "45.67%"), ("ko", "#,##0.00%", "45.67%"),
+    ("ru", "#,##0.00\xa0%", "45,67\xa0%")])
+def test_percentages_follow_the_language(app, locale, pattern, rate) -> None:
+    """The locale's own percent pattern (its sign, its space or none), with the decimals
+    asked for: Babel's format_percent with that pattern written out."""
+    with app.test_request_context():
+        for first in LOCALES:
+            with force_locale(first):
+                i18n.percent(Decimal("0.5"), 2)
+            with force_locale(locale):
+                assert i18n.percent(Decimal("0.4567"), 2) == rate
+                for value in VALUES:
+                    assert i18n.percent(value, 2) == format_percent(value, pattern,
+                                                                    locale=locale), value
+                    assert i18n.percent(value) == format_percent(value, locale=locale), value

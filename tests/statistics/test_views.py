@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from babel.numbers import format_decimal as babel_decimal
+from babel.numbers import format_percent as babel_percent
 from flask_babel import force_locale, gettext
 
 from casemgr.audit.models import AuditEvent
@@ -110,7 +111,8 @@ def test_the_page_shows_tables_with_totals_and_accessible_charts(login_as, small
 def test_every_figure_and_label_reads_as_babel_writes_it(app, small_year, locale):
     """The page works its labels and figures out once per page: each must still be what
     gettext and Babel give for that cell, in each language, after a page in another."""
-    rate = {"en": "50.00 %", "ko": "50.00 %", "ru": "50,00 %"}[locale]
+    rate = {"en": "50.00%", "ko": "50.00%", "ru": "50,00\xa0%"}[locale]
+    percent = {"en": "#,##0.00%", "ko": "#,##0.00%", "ru": "#,##0.00\xa0%"}[locale]
     for shown in ("ru" if locale != "ru" else "en", locale):
         with app.test_request_context(headers={"Accept-Language": shown}):
             views, _charts = presentation.page(db.session, 2025, public=False,
@@ -129,8 +131,7 @@ def test_every_figure_and_label_reads_as_babel_writes_it(app, small_year, locale
                     continue
                 figures += 1
                 if measure in presentation.RATES:
-                    assert text == babel_decimal(cell.value * 100, format="#,##0.00",
-                                                 locale=locale) + " %"
+                    assert text == babel_percent(cell.value, percent, locale=locale)
                 else:
                     assert text == babel_decimal(cell.value, locale=locale)
     assert figures > 20
