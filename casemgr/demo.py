@@ -187,7 +187,7 @@ class _Planner:
         case = open_case(list(applicant.cases), lodged_on=lodged_on,
                          lodged_at=lodging.lodged_at, port_of_entry=lodging.port_of_entry,
                          application_type=None, actor_id=self.caseworker, today=self.today,
-                         types=DRAFTS)
+                         types=DRAFTS, refresh=False)  # the bulk writer refreshes
         case.assigned_to_id = self.caseworker
         applicant.cases.append(case)
         return case
@@ -206,7 +206,7 @@ class _Planner:
                              notice_served_on=notice, outcome=outcome, today=self.today)
         actor = self.supervisor if checked.step.decision else self.caseworker
         apply_step(case, checked, effective_date=on, notice_served_on=notice, reason=reason,
-                   actor_id=actor, types=DRAFTS)
+                   actor_id=actor, types=DRAFTS, refresh=False)
         return on
 
     def _course(self, person: NewPerson, case: Any) -> None:

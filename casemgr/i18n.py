@@ -1,5 +1,5 @@
-"""The interface languages: which ones exist, what each is called, and which one a person
-with a list of ISO 639-3 languages reads.
+"""The interface languages: which ones exist, what each is called, which one a person
+with a list of ISO 639-3 languages reads, and numbers as each language writes them.
 
 The catalogues live in casemgr/translations (README "Translating"); the choice of language for
 a request is auth.security.select_locale.
@@ -8,11 +8,15 @@ a request is auth.security.select_locale.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
+from decimal import Decimal
 from functools import cache
 
 import pycountry
 from babel import Locale
+from babel.numbers import LC_NUMERIC, NumberPattern, parse_pattern
 from flask import current_app
+from flask_babel import get_locale
 
 
 def supported_locales() -> tuple[str, ...]:
@@ -43,3 +47,36 @@ def locale_for_languages(codes: Iterable[str]) -> str | None:
     interface speaks, as a locale; None when it speaks none of them."""
     by_code = {_iso639_3(locale): locale for locale in supported_locales()}
     return next((by_code[code] for code in codes if code in by_code), None)
+
+
+def number(value: int | float | Decimal, format: str | None = None) -> str:
+    """The number as flask_babel.format_decimal(value, format) writes it in the request's
+    language (1,234.5; 1\xa0234,5), at a fraction of the cost: Babel parses the pattern on
+    every call, which is most of its time, and a statistics page formats thousands."""
+    locale = _locale()
+    return _decimal_pattern(locale, format).apply(value, locale)
+
+
+def percent(value: int | float | Decimal, places: int = 0) -> str:
+    """A fraction as a percentage in the request's language, with `places` decimals (0.4567:
+    45.67% in English, 45,67\xa0% in Russian): babel.numbers.format_percent with the
+    locale's own pattern, parsed once."""
+    locale = _locale()
+    return _percent_pattern(locale, places).apply(value, locale)
+
+
+def _locale() -> Locale:
+    """The request's locale; outside an application, the system's (as Babel does)."""
+    return get_locale() or Locale.parse(LC_NUMERIC)
+
+
+@cache
+def _decimal_pattern(locale: Locale, format: str | None) -> NumberPattern:
+    return parse_pattern(format or locale.decimal_formats[None])
+
+
+@cache
+def _percent_pattern(locale: Locale, places: int) -> NumberPattern:
+    pattern = copy(parse_pattern(locale.percent_formats[None]))
+    pattern.frac_prec = (places, places)
+    return pattern

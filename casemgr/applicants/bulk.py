@@ -31,7 +31,7 @@ from casemgr.applicants.models import (
 )
 from casemgr.audit.services import AuditAction, record_many
 from casemgr.cases.models import Case, CaseEvent, CaseNote
-from casemgr.cases.transitions import RecordTypes, summarise
+from casemgr.cases.transitions import RecordTypes, refresh_deadlines, summarise
 from casemgr.database import insert_rows
 from casemgr.hearings.models import CaseAttendance, Hearing, HearingStatus
 from casemgr.needs.models import AssistanceNeed, SpecificNeed
@@ -200,6 +200,8 @@ def write_people(
     for batch in _chunks(people, batch_size):
         _number(session, batch)
         for person in batch:
+            for case in person.applicant.cases:  # from each case's final state, once
+                refresh_deadlines(case)
             summarise(person.applicant, person.applicant.cases[-1])
             search.index_names(person.applicant)
         applicant_ids = _insert_returning_ids(session, Applicant.__table__, [

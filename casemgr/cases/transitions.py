@@ -72,9 +72,12 @@ def summarise(applicant: Any, case: Any) -> None:
 
 def open_case(previous: list[Any], *, lodged_on: date, lodged_at: LodgedAt | str,
               port_of_entry: str | None, application_type: ApplicationType | str | None,
-              actor_id: int | None, today: date, types: RecordTypes = ORM) -> Any:
+              actor_id: int | None, today: date, types: RecordTypes = ORM,
+              refresh: bool = True) -> Any:
     """A new application with its first status event, after the previous ones of the
-    same person (which stop being current)."""
+    same person (which stop being current). `refresh=False` leaves the new case's
+    deadlines to the caller: a replayed history (import, demo data) needs them once, at
+    its end, and the bulk writer stores them from each case's final state."""
     pending = [c for c in previous if c.status in lifecycle.PENDING]
     if pending:
         raise ValidationFailed.single("lodged_on", _(
@@ -106,7 +109,8 @@ def open_case(previous: list[Any], *, lodged_on: date, lodged_at: LodgedAt | str
     )
     case.events.append(types.event(from_status=None, to_status=status, effective_date=lodged_on,
                                    actor_id=actor_id, reason=LODGED_REASON))
-    refresh_deadlines(case)
+    if refresh:
+        refresh_deadlines(case)
     return case
 
 
@@ -159,8 +163,9 @@ def check_step(case: Any, *, to: CaseStatus | str, effective_date: date, reason:
 
 def apply_step(case: Any, checked: CheckedStep, *, effective_date: date,
                notice_served_on: date | None, reason: str, actor_id: int | None,
-               types: RecordTypes = ORM) -> Any:
-    """Record a checked step: the history event, the decision columns, status, deadlines."""
+               types: RecordTypes = ORM, refresh: bool = True) -> Any:
+    """Record a checked step: the history event, the decision columns, status, deadlines
+    (unless `refresh=False`, as in `open_case`)."""
     target, outcome, reason = checked.target, checked.outcome, reason.strip()
     current = case.status
     if current == CaseStatus.REFERRAL_PENDING and outcome:
@@ -202,5 +207,6 @@ def apply_step(case: Any, checked: CheckedStep, *, effective_date: date,
     case.events.append(event)
     case.status = target
     case.status_since = effective_date
-    refresh_deadlines(case)
+    if refresh:
+        refresh_deadlines(case)
     return event

@@ -324,7 +324,7 @@ def _step(case: Any, plan: Plan, number: int, *, to: CaseStatus, on: date,
                            message)
         return False
     apply_step(case, checked, effective_date=on, notice_served_on=None, reason=IMPORTED_REASON,
-               actor_id=actor_id, types=DRAFTS)
+               actor_id=actor_id, types=DRAFTS, refresh=False)  # the bulk writer refreshes
     return True
 
 
@@ -392,7 +392,7 @@ def _person(rows: list[_Parsed], plan: Plan, *, agency_id: int, actor_id: int | 
                              lodged_at=values["lodged_at"],
                              port_of_entry=values["port_of_entry"],
                              application_type=values["application_type"], actor_id=actor_id,
-                             today=today, types=DRAFTS)
+                             today=today, types=DRAFTS, refresh=False)
         except ValidationFailed as error:
             for column, messages in error.errors.items():
                 for message in messages:

@@ -10,17 +10,18 @@ rounded to base 5 on the public page like every other published count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 from typing import Any
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from casemgr import i18n
 from casemgr.needs.codes import CATEGORIES
 from casemgr.statistics import charts, disclosure, tables
 from casemgr.statistics.tables import DIMENSIONS, OTHER, TABLE_MEASURES, TOTAL, Cell
@@ -91,31 +92,65 @@ VALUE_LABELS = {
     "M_GE24": _l("24 months or more"),
 }
 TOP_CITIZENSHIPS = 15
+RATES = frozenset({"refugee_recognition_rate", "total_protection_rate", "share_within_6_months"})
 
 
-def value_label(dimension: str, value: str, country_name: Callable[[str], str]) -> str:
-    """How a dimension value reads on the page (countries by name, with their code)."""
+def value_label(dimension: str, value: str, country_name: Callable[[str], str],
+                values: Mapping[str, Any] = VALUE_LABELS) -> str:
+    """How a dimension value reads on the page (countries by name, with their code);
+    `values` are VALUE_LABELS, possibly already translated (see Labels)."""
     if dimension == "need_category" and value in CATEGORIES:
         return f"{value} — {CATEGORIES[value]}"
-    if dimension == "citizenship" and value not in VALUE_LABELS:
+    if dimension == "citizenship" and value not in values:
         return f"{country_name(value)} ({value})"
-    return str(VALUE_LABELS.get(value, value))
+    return str(values.get(value, value))
+
+
+class Labels:
+    """The page's words and figures in the request's language, each worked out once per
+    page: a lazy string is translated again every time it is read and Babel formats each
+    number from scratch, and a year's tables read thousands of the same few labels and
+    counts (most of the time of the page before this cache)."""
+
+    def __init__(self, country_name: Callable[[str], str]) -> None:
+        self.country_name = country_name
+        self.values = {key: str(label) for key, label in VALUE_LABELS.items()}
+        self._labels: dict[tuple[str, str], str] = {}
+        self._figures: dict[tuple[bool, type, Any], str] = {}
+
+    def value(self, dimension: str, value: str) -> str:
+        key = (dimension, value)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = value_label(dimension, value, self.country_name,
+                                                    self.values)
+        return label
+
+    def figure(self, cell: Cell | None) -> str:
+        """measure_text(cell), remembered by value (equal values read the same)."""
+        if cell is None or cell.value is None:
+            return measure_text(cell)
+        key = (cell.measure in RATES, type(cell.value), cell.value)
+        text = self._figures.get(key)
+        if text is None:
+            text = self._figures[key] = measure_text(cell)
+        return text
 
 
 def number(value: float | int | Any) -> str:
-    return format_decimal(value)
+    return i18n.number(value)
 
 
 def measure_text(cell: Cell | None) -> str:
-    """A value as the page shows it: locale digits, rates as percentages."""
+    """A value as the page shows it: locale digits, rates as percentages with two decimals
+    written as the locale writes them (45.67%, 45,67\xa0%)."""
     if cell is None:
         return ""
     if cell.value is None:
         return "[c]"
-    if cell.measure in {"refugee_recognition_rate", "total_protection_rate",
-                        "share_within_6_months"}:
-        return format_decimal(cell.value * 100, format="#,##0.00") + " %"
-    return format_decimal(cell.value)
+    if cell.measure in RATES:
+        return i18n.percent(cell.value, 2)
+    return i18n.number(cell.value)
 
 
 @dataclass(frozen=True)
@@ -147,7 +182,7 @@ class TableView:
     summary: list[Row] = field(default_factory=list)
 
 
-def table_view(name: str, cells: list[Cell], country_name: Callable[[str], str]) -> TableView:
+def table_view(name: str, cells: list[Cell], labels: Labels) -> TableView:
     dimensions, measures = DIMENSIONS[name], TABLE_MEASURES[name]
     view = TableView(name, str(TITLES[name]), str(DESCRIPTIONS[name]),
                      [str(DIMENSION_LABELS[d]) for d in dimensions],
@@ -155,9 +190,8 @@ def table_view(name: str, cells: list[Cell], country_name: Callable[[str], str])
     for dims, group in groupby(cells, key=lambda cell: cell.dims):
         by_measure = {cell.measure: cell for cell in group}
         view.rows.append(Row(
-            dims, [value_label(d, v, country_name) for d, v in zip(dimensions, dims,
-                                                                   strict=True)],
-            [measure_text(by_measure.get(m)) for m in measures]))
+            dims, [labels.value(d, v) for d, v in zip(dimensions, dims, strict=True)],
+            [labels.figure(by_measure.get(m)) for m in measures]))
     total_rows = [row for row in view.rows if row.total] or view.rows
     view.summary = total_rows
     varying = [index for index in range(len(dimensions))
@@ -264,9 +298,10 @@ def page(session: Session, year: int, *, public: bool,
     """Every table of the year laid out for reading, and the charts drawn from them; on the
     public page the tables are protected and the charts' counts rounded."""
     views, drawn = [], []
+    labels = Labels(country_name)
     for name, exact in tables.annual_tables(session, year):
         shown = disclosure.protect(name, exact) if public else exact
-        views.append(table_view(name, shown, country_name))
+        views.append(table_view(name, shown, labels))
         if name == "applications":
             drawn.append(citizenship_chart(shown, year, country_name))
             drawn.append(month_chart(tables.applications_by_month(session, year), year,

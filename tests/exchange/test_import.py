@@ -259,3 +259,39 @@ def test_a_file_that_is_not_utf8_is_refused_without_a_traceback(app, runner, age
     assert result.exit_code == 1
     assert "not UTF-8" in result.stderr
     assert counts(app)["applicants"] == 0
+
+
+def test_imported_cases_carry_the_deadlines_of_their_final_state(app, runner, agency, tmp_path):
+    """The replayed history skips the per-step deadline refresh; the bulk writer stores
+    them once from each case's final state, and the applicant's summary follows."""
+    from datetime import timedelta
+
+    from casemgr.cases import deadlines
+
+    now = today()
+    recent = (now - timedelta(days=2)).isoformat()
+    rows = [row(registration_no="D-1", lodged_on=recent, lodged_at="port_of_entry",
+                port_of_entry="ICN"),  # the referral decision is due within 7 days
+            row(registration_no="D-2", lodged_on=(now - timedelta(days=90)).isoformat(),
+                decision="rejected", decision_on=(now - timedelta(days=30)).isoformat(),
+                objection_lodged_on=recent),  # the objection decision is due
+            row(registration_no="D-3", decision="rejected", decision_on="2024-06-03",
+                status="closed", status_since="2024-09-01"),
+            row(registration_no="D-3", lodged_on=(now - timedelta(days=10)).isoformat())]
+    result = runner.invoke(args=["import", "applicants", str(write_csv(tmp_path / "d.csv", rows))])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        cases = db.session.scalars(sa.select(Case)).all()
+        running = 0
+        for case in cases:
+            expected = (deadlines.deadlines(case) if case.is_current else []) + [None, None]
+            first, later = expected[:2]
+            assert (case.next_due_on, case.next_due_kind) == (
+                (first.due, str(first.kind)) if first else (None, None)), case.id
+            assert (case.later_due_on, case.later_due_kind) == (
+                (later.due, str(later.kind)) if later else (None, None)), case.id
+            running += case.next_due_on is not None
+            if case.is_current:
+                assert (case.applicant.current_due_on, case.applicant.current_due_kind) == (
+                    case.next_due_on, case.next_due_kind)
+        assert running == 3  # every current case here has a clock running

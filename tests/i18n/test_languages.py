@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, gettext
 
 from casemgr.applicants.fields import country_names, language_names
 from casemgr.auth.models import Role, User
+from casemgr.cases.models import CaseStatus
 from casemgr.extensions import db
 from tests.cases.helpers import text
 from tests.conftest import log_in, post_form
@@ -150,6 +151,23 @@ def test_country_and_language_names_follow_the_locale(app) -> None:
         with force_locale("en"):
             assert country_names()["RUS"] == "Russian Federation"
             assert language_names()["prs"] == "Dari"
+
+
+def test_remembered_labels_and_dates_follow_each_switch_of_language(app) -> None:
+    """Status labels and list dates are worked out once per language and remembered: the
+    next language must get its own, in whatever order the languages come."""
+    day = date(2026, 11, 28)
+    seen = {}
+    with app.test_request_context():
+        for locale in ("ru", "en", "ko", "ru", "en"):
+            with force_locale(locale):
+                label = CaseStatus.REJECTED.label
+                assert label == gettext("Rejected")
+                assert app.jinja_env.filters["date"](day) == format_date(
+                    day, {"ru": "short"}.get(locale, "medium"))
+                seen.setdefault(locale, label)
+                assert seen[locale] == label
+    assert len(set(seen.values())) == 3
 
 
 def test_forms_list_countries_by_their_localised_name(app, login_as) -> None:

@@ -12,10 +12,15 @@ from datetime import date
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from babel.numbers import format_decimal as babel_decimal
+from babel.numbers import format_percent as babel_percent
+from flask_babel import force_locale, gettext
 
 from casemgr.audit.models import AuditEvent
 from casemgr.auth.models import Role
 from casemgr.extensions import db
+from casemgr.statistics import presentation, tables
+from casemgr.templating import country_name
 from tests.statistics.helpers import person
 
 STATISTICIANS = [Role.ANALYST, Role.SUPERVISOR, Role.ADMIN]
@@ -100,6 +105,41 @@ def test_the_page_shows_tables_with_totals_and_accessible_charts(login_as, small
         assert "<desc" in chart
         assert "style" not in chart and "<script" not in chart
     assert "<script>" not in html and " style=" not in html
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "ru"])
+def test_every_figure_and_label_reads_as_babel_writes_it(app, small_year, locale):
+    """The page works its labels and figures out once per page: each must still be what
+    gettext and Babel give for that cell, in each language, after a page in another."""
+    rate = {"en": "50.00%", "ko": "50.00%", "ru": "50,00\xa0%"}[locale]
+    percent = {"en": "#,##0.00%", "ko": "#,##0.00%", "ru": "#,##0.00\xa0%"}[locale]
+    for shown in ("ru" if locale != "ru" else "en", locale):
+        with app.test_request_context(headers={"Accept-Language": shown}):
+            views, _charts = presentation.page(db.session, 2025, public=False,
+                                               country_name=country_name)
+            exact = dict(tables.annual_tables(db.session, 2025))
+            with force_locale(shown):
+                russia, female = country_name("RUS"), gettext("Female")
+    figures = 0
+    for view in views:
+        cells = {(cell.dims, cell.measure): cell for cell in exact[view.name]}
+        for row in view.rows:
+            for measure, text in zip(tables.TABLE_MEASURES[view.name], row.values,
+                                     strict=True):
+                cell = cells.get((row.dims, measure))
+                if cell is None or cell.value is None:
+                    continue
+                figures += 1
+                if measure in presentation.RATES:
+                    assert text == babel_percent(cell.value, percent, locale=locale)
+                else:
+                    assert text == babel_decimal(cell.value, locale=locale)
+    assert figures > 20
+    decided = next(view for view in views if view.name == "first_instance_decisions")
+    assert decided.rows[-1].values[1:] == [rate, rate]
+    applications = next(view for view in views if view.name == "applications")
+    labels = {label for row in applications.rows for label in row.labels}
+    assert {f"{russia} (RUS)", female} <= labels
 
 
 def test_the_year_defaults_to_the_last_complete_year(login_as):
