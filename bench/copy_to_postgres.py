@@ -134,7 +134,10 @@ def main() -> None:
     step("migrating to head")
     upgrade(args.postgresql)
 
-    lite = sqlite3.connect(f"file:{lite_path}?mode=ro", uri=True)
+    # One read transaction for every table: one snapshot (WAL), even if the app writes to
+    # the file meanwhile (the audit chain's head must match the last copied event).
+    lite = sqlite3.connect(f"file:{lite_path}?mode=ro", uri=True, isolation_level=None)
+    lite.execute("BEGIN")
     lite_tables = {row[0] for row in lite.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     tables = [t.name for t in db.metadata.sorted_tables if t.name not in SKIP]
