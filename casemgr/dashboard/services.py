@@ -148,15 +148,18 @@ def _group(session: Session, key: str, label: str, query: sa.Select[Any], order:
 
 def termination_candidates(session: Session, scope: sa.ColumnElement[bool],
                            per_kind: int = PER_KIND) -> ListGroup | None:
-    """First-instance cases whose applicant missed three or more hearings: a range scan of
-    the no-show count index (CaseAttendance), whatever the number of cases."""
+    """First-instance cases whose applicant missed three or more hearings, most missed
+    first, then the newest case: both orders are the no-show index (no_shows, case_id)
+    read backwards, so the first rows come without sorting every candidate (ordering
+    ties by the oldest case sorted them all: 0.14 s at a million people)."""
     query = (sa.select(Case).join(CaseAttendance, CaseAttendance.case_id == Case.id)
              .join(Case.applicant)
              .where(CaseAttendance.no_shows >= TERMINATION_NO_SHOWS,
                     Case.status == CaseStatus.FIRST_INSTANCE, Case.is_current, scope))
     group = _group(session, "termination", str(_l("Termination candidates: three or more "
                                                   "hearings missed")),
-                   query, [CaseAttendance.no_shows.desc(), Case.id], Case.applicant, per_kind)
+                   query, [CaseAttendance.no_shows.desc(), CaseAttendance.case_id.desc()],
+                   Case.applicant, per_kind)
     if group is not None:
         group.details.update((case_id, count) for case_id, count in session.execute(
             sa.select(CaseAttendance.case_id, CaseAttendance.no_shows)

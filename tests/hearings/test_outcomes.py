@@ -159,3 +159,18 @@ def test_ngo_staff_cannot_record_outcomes(app, factories, login_as, agency) -> N
                         {"status": "no_show", "version": "1"}, page="/account")
     assert refused.status_code == 403
     assert hearing(app, hearing_id).status == HearingStatus.SCHEDULED
+
+
+def test_termination_candidates_list_the_most_missed_first_then_the_newest_case(
+        app, factories, caseworker, agency) -> None:
+    """The order the no-show index gives read backwards (no sort of every candidate)."""
+    older, newer, most = (make_case(app, factories, S.FIRST_INSTANCE, agency=agency)
+                          for _ in range(3))
+    with session_of(app) as session:
+        session.add_all([CaseAttendance(case_id=older, no_shows=3),
+                         CaseAttendance(case_id=newer, no_shows=3),
+                         CaseAttendance(case_id=most, no_shows=4)])
+        session.commit()
+    rows = termination_rows(caseworker)
+    positions = [rows.index(f"/cases/{case_id}#hearings") for case_id in (most, newer, older)]
+    assert positions == sorted(positions)
