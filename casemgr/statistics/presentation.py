@@ -137,10 +137,6 @@ class Labels:
         return text
 
 
-def number(value: float | int | Any) -> str:
-    return i18n.number(value)
-
-
 def measure_text(cell: Cell | None) -> str:
     """A value as the page shows it: locale digits, rates as percentages with two decimals
     written as the locale writes them (45.67%, 45,67\xa0%)."""
@@ -230,7 +226,7 @@ def citizenship_chart(cells: list[Cell], year: int, country_name: Callable[[str]
         categories.append(_("All other citizenships"))
         values.append(rest)
     title = _("Applicants by citizenship, %(year)s", year=year)
-    description = "; ".join(f"{c}: {'[c]' if v is None else number(v)}"
+    description = "; ".join(f"{c}: {'[c]' if v is None else i18n.number(v)}"
                             for c, v in zip(categories, values, strict=True))
     return charts.Chart("chart-citizenship", title, description, categories,
                         [charts.Series(_("Persons"), values)])
@@ -240,7 +236,7 @@ def month_chart(months: list[tuple[int, int]], year: int, public: bool) -> chart
     categories = [format_date(date(year, month, 1), "MMMM") for month, _count in months]
     values: list[float | int | None] = [_rounded(count, public) for _month, count in months]
     title = _("Applicants by month of application, %(year)s", year=year)
-    description = "; ".join(f"{c}: {number(v)}" for c, v in zip(categories, values,
+    description = "; ".join(f"{c}: {i18n.number(v)}" for c, v in zip(categories, values,
                                                                  strict=True))
     return charts.Chart("chart-months", title, description, categories,
                         [charts.Series(_("Persons"), values)])
@@ -252,7 +248,7 @@ def outcome_chart(exact: list[Cell], year: int, public: bool) -> charts.Chart:
     categories = [str(VALUE_LABELS[o]) for o in outcomes]
     values: list[float | int | None] = [_rounded(sums[(o,)], public) for o in outcomes]
     title = _("First-instance decisions by outcome, %(year)s", year=year)
-    description = "; ".join(f"{c}: {number(v)}" for c, v in zip(categories, values,
+    description = "; ".join(f"{c}: {i18n.number(v)}" for c, v in zip(categories, values,
                                                                  strict=True))
     return charts.Chart("chart-outcomes", title, description, categories,
                         [charts.Series(_("Persons"), values)])
@@ -267,7 +263,7 @@ def pending_chart(exact: list[Cell], year: int, public: bool) -> charts.Chart:
     categories = [str(VALUE_LABELS[s]) for s in stages]
     title = _("Pending on 31 December %(year)s by stage and duration", year=year)
     description = "; ".join(
-        f"{category}: " + ", ".join(f"{item.name} {number(item.values[i])}" for item in series)
+        f"{category}: " + ", ".join(f"{item.name} {i18n.number(item.values[i])}" for item in series)
         for i, category in enumerate(categories))
     return charts.Chart("chart-pending", title, description, categories, series)
 
@@ -283,7 +279,7 @@ def processing_chart(cells: list[Cell], year: int) -> charts.Chart:
     title = _("Processing times in days, %(year)s", year=year)
     description = "; ".join(
         f"{category}: " + ", ".join(
-            f"{item.name} {'[c]' if item.values[i] is None else number(item.values[i])}"
+            f"{item.name} {'[c]' if item.values[i] is None else i18n.number(item.values[i])}"
             for item in series)
         for i, category in enumerate(categories))
     return charts.Chart("chart-processing", title, description, categories, series)

@@ -28,6 +28,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casemgr import i18n
 from casemgr.audit.services import AuditAction, record
 from casemgr.auth.policy import Action, public, requires
 from casemgr.extensions import db, limiter
@@ -127,6 +128,6 @@ def _page(*, public: bool) -> Any:
     exports.begin_report(db.session)
     views, chart_list = presentation.page(db.session, year, public=public,
                                           country_name=country_name)
-    rendered = [(chart, charts.render(chart, presentation.number)) for chart in chart_list]
+    rendered = [(chart, charts.render(chart, i18n.number)) for chart in chart_list]
     return render_template("statistics/index.html", form=form, public=public, year=year,
                            tables=views, charts=rendered, formats=list(exports.FORMATS))

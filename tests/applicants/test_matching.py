@@ -313,3 +313,22 @@ def test_searches_cross_scripts(query: str, stored: str) -> None:
 def test_search_does_not_find_other_people() -> None:
     assert not found("Petrov", "IVANOV Ivan", "Иванов Иван")
     assert not found("ivan petr", "IVANOV Ivan")
+
+
+def test_an_import_transliterates_each_name_once_however_many_times_it_is_read() -> None:
+    """Inside `remembered_skeletons` (an import) a name's skeleton is computed once, even
+    after the bounded cache behind it forgot it; nested blocks share that memory."""
+    from casemgr.applicants import matching
+
+    name = "Шевченко Тарас"
+    matching._skeleton.cache_clear()
+    with matching.remembered_skeletons():
+        first = matching.skeleton(name)
+        matching._skeleton.cache_clear()  # as when a large file pushes the name out
+        with matching.remembered_skeletons():
+            assert matching.skeleton(name) == first
+        assert matching.skeleton(name) == first
+        assert matching._skeleton.cache_info().misses == 0  # never computed again
+    matching._skeleton.cache_clear()
+    assert matching.skeleton(name) == first  # outside: the bounded cache alone
+    assert matching._skeleton.cache_info().misses == 1
