@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -12,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, request
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -145,6 +147,28 @@ def str_enum(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
         length=max(len(member.value) for member in enum_class),
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+_IN_LIST_CHECK = re.compile(r"CHECK \((\w+) IN \(('[^']*'(?:, '[^']*')*)\)\)")
+
+
+def sqlite_checks_as_equalities(ddl: str) -> str:
+    """`CHECK (x IN ('a', 'b'))` in DDL rewritten as `CHECK (x = 'a' OR x = 'b')`.
+
+    SQLite builds the lookup table of an `IN` list again every time a statement runs, so
+    each row an executemany inserts paid for every enum CHECK of its table (a case event
+    12.8 µs instead of 5.5). The equalities accept and refuse exactly the same values,
+    NULL included (NULL passes both)."""
+    return _IN_LIST_CHECK.sub(
+        lambda match: "CHECK (" + " OR ".join(
+            f"{match[1]} = {value}" for value in re.findall("'[^']*'", match[2])) + ")", ddl)
+
+
+@compiles(sa.CheckConstraint, "sqlite")
+def _sqlite_check(constraint: sa.CheckConstraint, compiler: Any, **kw: Any) -> str:
+    """Every CHECK created on SQLite — by the models or a migration — in the cheap form;
+    migration 0013 rewrote the ones created before."""
+    return sqlite_checks_as_equalities(compiler.visit_check_constraint(constraint, **kw))
 
 
 class Base(DeclarativeBase):
