@@ -262,6 +262,24 @@ def test_the_bulk_writer_writes_the_facts_of_its_people(app):
     assert sum(count for row, count in stored.items() if row.kind == "application") >= 80
 
 
+def test_facts_are_stored_as_given_whatever_columns_each_leaves_empty(app, factories):
+    held = person(factories, factories.organisation(), D(2024, 2, 1))
+    someone = held.applicant_id
+    given = [
+        Fact("application", 2025, someone, citizenship="RUS", sex="M", age_group=None,
+             applicant_type="FIRST", place="INLAND", month=None),
+        Fact("application", 2024, someone, citizenship="RUS", sex="M", age_group="Y18-34",
+             applicant_type="FIRST", place="INLAND", month=2),
+        Fact("processing_first_instance", 2024, someone, days=0, within_6_months=True),
+        Fact("processing_first_instance", 2025, someone, days=400, within_6_months=False),
+        Fact("pending_ongoing", 2025, someone, citizenship="RUS", sex="M", stage="FIRST"),
+    ]
+    with app.app_context():
+        facts.replace_facts(db.session, [someone], given)
+        db.session.commit()
+        assert stored_facts() == Counter(given)
+
+
 # --- the full rebuild -------------------------------------------------------------------------
 
 def test_rebuild_facts_command_reproduces_the_incremental_facts(app, factories, runner):
