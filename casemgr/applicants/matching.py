@@ -122,12 +122,16 @@ def _lacks_vowels(name: str) -> bool:
     Written with vowel points (harakat, niqqud), anyascii spells the vowels out and the
     form can be compared like any other.
     """
+    if name.isascii():
+        return False
     abjad = any(0x0590 <= ord(char) <= 0x08FF or 0xFB1D <= ord(char) <= 0xFEFF for char in name)
     return abjad and not _VOWEL_POINTS.search(name)
 
 
 def _to_ascii(name: str) -> str:
     """Transliterate, keeping syllable boundaries that anyascii would run together."""
+    if name.isascii():
+        return name  # most names as written in passports: nothing to transliterate
     parts: list[str] = []
     seen_syllable = False
     for char in name:
@@ -142,8 +146,10 @@ def _to_ascii(name: str) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=16384)
 def _normalise_token(token: str) -> str:
-    """Merge romanisation variants of one lower-case ASCII token."""
+    """Merge romanisation variants of one lower-case ASCII token. Cached: fifteen regular
+    expressions a token, and the same name parts recur across thousands of people."""
     for pattern, replacement in _SPELLING_RULES:
         token = pattern.sub(replacement, token)
     return token
@@ -266,6 +272,7 @@ class MatchResult:
 _DOB = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
+@lru_cache(maxsize=65536)  # every comparison parses both dates; a century has 36,525
 def _dob_parts(dob: str) -> tuple[str, ...]:
     """("1990", "05") for "1990-05"; malformed dates are a caller bug, not a non-match."""
     match = _DOB.fullmatch(dob)
