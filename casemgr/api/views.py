@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -193,10 +195,6 @@ def _json(model: BaseModel, status: int = 200) -> Response:
                                       mimetype="application/json")
 
 
-def _page(query: sa.Select[Any], per_page: int) -> CappedPagination:
-    return paginate(query, per_page=per_page)
-
-
 def _page_fields(page: CappedPagination) -> dict[str, Any]:
     return {"page": page.page, "per_page": page.per_page, "total": page.total or 0,
             "total_is_capped": page.total_is_capped, "has_next": page.has_next}
@@ -210,6 +208,20 @@ def _used(query: schemas.Query) -> dict[str, Any]:
 
 def _filter_names(query: schemas.Query) -> set[str]:
     return {field.alias or name for name, field in type(query).model_fields.items()}
+
+
+def _listed(select: sa.Select[Any], query: schemas.Query, page_type: type[BaseModel],
+            items: Callable[[list[Any]], list[Any]], audit: Callable[..., None]) -> Response:
+    """One page of a list resource, as its page does it: a filtered list is audited with
+    its filters and count by the page's own service (`audit(filters, results, actor=)`),
+    then the page is committed and serialised."""
+    page = paginate(select, per_page=query.per_page)
+    used = _used(query)
+    if used:
+        audit(used, page.total or 0, actor=current_user)
+    out = items(list(page.items))
+    db.session.commit()
+    return _json(page_type(items=out, **_page_fields(page)))
 
 
 def _stale(error: StaleRecord, out: BaseModel) -> Response:
@@ -305,15 +317,9 @@ def applicants_list(query: schemas.ApplicantQuery) -> Response:
     select = applicant_services.filter_applicants(
         db.session, sa.select(Applicant).where(applicant_scope(current_user)), criteria,
         today=today())
-    page = _page(select.order_by(Applicant.current_lodged_on.desc(), Applicant.id.desc()),
-                 query.per_page)
-    used = _used(query)
-    if used:
-        applicant_services.record_search(db.session, used, page.total or 0,
-                                         actor=current_user)
-    items = _applicants_out(list(page.items))
-    db.session.commit()
-    return _json(schemas.ApplicantPage(items=items, **_page_fields(page)))
+    return _listed(select.order_by(Applicant.current_lodged_on.desc(), Applicant.id.desc()),
+                   query, schemas.ApplicantPage, _applicants_out,
+                   partial(applicant_services.record_search, db.session))
 
 
 @operation(bp, "GET", "/applicants/<int:applicant_id>", summary="Read an applicant",
@@ -413,13 +419,9 @@ def cases_list(query: schemas.CaseQuery) -> Response:
     select = case_services.cases_query(current_user, case_services.CaseFilter(
         applicant_id=query.applicant_id, status=query.status, lodged_at=query.lodged_at,
         assigned_to_id=query.assigned_to_id, current=query.current))
-    page = _page(select.options(selectinload(Case.events)), query.per_page)
-    used = _used(query)
-    if used:
-        case_services.record_list(db.session, used, page.total or 0, actor=current_user)
-    db.session.commit()
-    return _json(schemas.CasePage(items=[_case_out(case) for case in page.items],
-                                  **_page_fields(page)))
+    return _listed(select.options(selectinload(Case.events)), query, schemas.CasePage,
+                   lambda cases: [_case_out(case) for case in cases],
+                   partial(case_services.record_list, db.session))
 
 
 @operation(bp, "GET", "/cases/<int:case_id>", summary="Read a case", tag="cases",
@@ -511,14 +513,9 @@ def hearings_list(query: schemas.HearingQuery) -> Response:
         kind=query.kind, interviewer_id=query.interviewer_id, interpreter=query.interpreter,
         location=query.location, status=query.status, case_id=query.case_id),
         start=start, end=end)
-    page = _page(select, query.per_page)
-    used = _used(query)
-    if used:
-        hearing_services.record_agenda_search(db.session, used, page.total or 0,
-                                              actor=current_user)
-    db.session.commit()
-    return _json(schemas.HearingPage(items=[_hearing_out(h, []) for h in page.items],
-                                     **_page_fields(page)))
+    return _listed(select, query, schemas.HearingPage,
+                   lambda hearings: [_hearing_out(hearing, []) for hearing in hearings],
+                   partial(hearing_services.record_agenda_search, db.session))
 
 
 @operation(bp, "GET", "/hearings/<int:hearing_id>", summary="Read a hearing",
@@ -602,15 +599,9 @@ def needs_list(query: schemas.NeedQuery) -> Response:
         .where(need_scope(current_user)), need_services.NeedFilter(
             category=query.category, priority=query.priority, status=query.status,
             organisation_id=query.organisation_id, overdue=query.overdue), today=today())
-    page = _page(select.order_by(AssistanceNeed.opened_on.desc(), AssistanceNeed.id.desc()),
-                 query.per_page)
-    used = _used(query)
-    if used:
-        need_services.record_search(db.session, AuditAction.NEEDS_LISTED, used,
-                                    page.total or 0, actor=current_user)
-    db.session.commit()
-    return _json(schemas.NeedPage(items=[_need_out(n) for n in page.items],
-                                  **_page_fields(page)))
+    return _listed(select.order_by(AssistanceNeed.opened_on.desc(), AssistanceNeed.id.desc()),
+                   query, schemas.NeedPage, lambda needs: [_need_out(need) for need in needs],
+                   partial(need_services.record_search, db.session, AuditAction.NEEDS_LISTED))
 
 
 @operation(bp, "GET", "/needs/<int:need_id>", summary="Read an assistance need",
