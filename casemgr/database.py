@@ -74,22 +74,28 @@ def _sqlite_executemany(connection: sa.Connection, table: sa.Table,
     """What `session.execute(table.insert(), rows)` does on SQLite, without SQLAlchemy's
     per-row parameter handling (which cost more than SQLite's own work): the columns of
     the first row plus those with a Python-side default, each non-null value through
-    `sqlite_bind_processors`, one prepared INSERT run per row by the driver."""
+    `sqlite_bind_processors`, one prepared INSERT run per row by the driver. A column
+    left to its Python default gets one value for the whole call (one creation time for
+    rows written together)."""
     dialect = connection.dialect
     given = list(rows[0])
     defaults = [column for column in table.columns
                 if column.key not in rows[0] and column.default is not None
                 and not column.primary_key]
     processors = sqlite_bind_processors(table, dialect)
-    converted = [(index, processors[key]) for index, key in enumerate(
-        given + [column.key for column in defaults]) if processors[key] is not None]
+    filled = []
+    for column in defaults:
+        value, process = _default_value(column), processors[column.key]
+        filled.append(value if value is None or process is None else process(value))
+    converted = [(index, processors[key]) for index, key in enumerate(given)
+                 if processors[key] is not None]
     values = []
     for row in rows:
         raw = [row[key] for key in given]
-        raw += [_default_value(column) for column in defaults]
         for index, process in converted:
             if raw[index] is not None:
                 raw[index] = process(raw[index])
+        raw += filled
         values.append(raw)
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[key].name) for key in given)

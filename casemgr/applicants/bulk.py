@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 from functools import cache
 from itertools import islice
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -95,21 +96,22 @@ def _chunks(items: Iterable[NewPerson], size: int) -> Iterator[list[NewPerson]]:
 def _row(obj: Any, table: sa.Table, **extra: Any) -> dict[str, Any]:
     """The column values of a transient object; unset columns with defaults are left to
     the database layer, so every row of a batch has the same keys."""
-    row = {}
-    for key, optional in _row_columns(table):
-        value = getattr(obj, key)
-        if value is None and optional:
-            continue
-        row[key] = value
+    keys, optional, read = _row_columns(table)
+    row = {key: value for key, value, leave_out in zip(keys, read(obj), optional, strict=True)
+           if value is not None or not leave_out}
     row.update(extra)
     return row
 
 
 @cache
-def _row_columns(table: sa.Table) -> tuple[tuple[str, bool], ...]:
-    """Each column's key, and whether an unset value is left out (an id, a default)."""
-    return tuple((column.key, bool(column.primary_key or column.default is not None))
-                 for column in table.columns)
+def _row_columns(table: sa.Table) -> tuple[tuple[str, ...], tuple[bool, ...],
+                                           Callable[[Any], tuple[Any, ...]]]:
+    """The columns' keys, whether an unset value is left out (an id, a default), and a
+    reader of all of them from an object at once."""
+    keys = tuple(column.key for column in table.columns)
+    optional = tuple(bool(column.primary_key or column.default is not None)
+                     for column in table.columns)
+    return keys, optional, attrgetter(*keys)
 
 
 def _insert_returning_ids(session: Session, table: sa.Table, rows: list[dict[str, Any]]

@@ -58,3 +58,25 @@ def test_fast_datetime_processor_refuses_naive_values_like_utc_datetime() -> Non
         column.type.process_bind_param(naive, DIALECT)
     with pytest.raises(ValueError, match="naive"):
         fast(naive)
+
+
+def test_rows_written_together_share_their_python_defaults(app) -> None:
+    """Columns left to a Python default (creation times, version) are filled once per
+    bulk insert on SQLite: rows written together were created together."""
+    from casemgr.auth.models import Organisation
+    from casemgr.database import insert_rows
+    from casemgr.extensions import db
+
+    table = Organisation.__table__
+    with app.app_context():
+        insert_rows(db.session.connection(), table, [
+            {"name": f"Bulk {n}", "kind": "ngo", "active": True} for n in range(3)])
+        rows = db.session.execute(
+            sa.select(table.c.created_at, table.c.updated_at, table.c.version)
+            .where(table.c.name.like("Bulk %"))).all()
+        dialect = db.session.get_bind().dialect.name
+        db.session.rollback()
+    assert len(rows) == 3
+    assert all(row.version == 1 and row.created_at.tzinfo is not None for row in rows)
+    if dialect == "sqlite":  # PostgreSQL's executemany goes through SQLAlchemy, per row
+        assert len({(row.created_at, row.updated_at) for row in rows}) == 1
