@@ -184,14 +184,20 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=convert))
 
 
+# The head row through Core: as an ORM-enabled UPDATE each of its two statements cost about
+# 0.6 ms of SQLAlchemy's bookkeeping on every audited request, for a row no code loads.
+_HEAD = AuditChainHead.__table__
+
+
 def _chain_head(session: Session) -> str:
     """Take the chain for this transaction and return its newest hash.
 
     The UPDATE locks the head row until commit (see AuditChainHead), so appends from
     several workers queue up instead of forking the chain.
     """
-    lock = (sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-            .values(events=AuditChainHead.events).returning(AuditChainHead.last_hash))
+    session.flush()  # the caller's own changes first, then the chain: the lock order stays
+    lock = (sa.update(_HEAD).where(_HEAD.c.id == 1)
+            .values(events=_HEAD.c.events).returning(_HEAD.c.last_hash))
     head = session.execute(lock).scalar_one_or_none()
     if head is None:  # an empty database: the first event ever
         session.execute(dialect_insert(session)(AuditChainHead).values(
@@ -201,8 +207,8 @@ def _chain_head(session: Session) -> str:
 
 
 def _advance_head(session: Session, last_hash: str, count: int) -> None:
-    session.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(
-        last_hash=last_hash, events=AuditChainHead.events + count))
+    session.execute(sa.update(_HEAD).where(_HEAD.c.id == 1).values(
+        last_hash=last_hash, events=_HEAD.c.events + count))
 
 
 def _event(session: Session, action: AuditAction | str, actor: Any | None, subject: Any | None,
