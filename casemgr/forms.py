@@ -10,7 +10,7 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import widgets
+from wtforms import SelectField, widgets
 from wtforms.fields.choices import SelectChoice
 
 from casemgr.exceptions import InvalidTransition, PermissionDenied, StaleRecord, ValidationFailed
@@ -68,17 +68,18 @@ def submit(form: FlaskForm, operation: Callable[[], Any]) -> bool:
     return False
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
     return "".join(f'<option value="{escape(value)}">{escape(label)}</option>'
                    for value, label in pairs)
 
 
-class LongSelect(widgets.Select):
-    """A select over hundreds of fixed options (countries, languages).
+class CachedSelect(widgets.Select):
+    """A select whose options' HTML is built once per distinct list of options.
 
-    The options' HTML is built once per distinct list and the chosen values are marked on
-    a copy, instead of rendering 250 options through WTForms on every page view.
+    The chosen values are marked on a copy, instead of rendering every option through
+    WTForms on every page view: worth it for hundreds of fixed options (countries,
+    languages) and for the filters above every list, which render on each view of it.
     """
 
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
@@ -93,3 +94,17 @@ class LongSelect(widgets.Select):
                 options = options.replace(marker, marker[:-1] + " selected>", 1)
         params = widgets.html_params(name=field.name, **kwargs)  # escapes its values
         return Markup(f"<select {params}>{options}</select>")  # noqa: S704 - every part escaped above # nosec B704
+
+
+class FilterForm(FlaskForm):
+    """The filters of a list page: sent by GET, so bookmarkable, and without a CSRF token
+    (they change nothing)."""
+
+    class Meta:
+        csrf = False
+
+
+class FilterSelectField(SelectField):
+    """A filter's select (see CachedSelect)."""
+
+    widget = CachedSelect()

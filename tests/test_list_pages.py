@@ -164,3 +164,37 @@ def test_the_scripts_and_print_styles_are_served(client: Any) -> None:
     assert styles.lstrip().startswith("/*") and "@media print" in styles
     for selector in (".hearing-notice", "thead", "form"):
         assert selector in styles
+
+
+def filter_select(page: str, name: str) -> str:
+    match = re.search(rf'<select [^>]*name="{name}"[^>]*>.*?</select>', page, re.S)
+    assert match, f"no {name} select on the page"
+    return match.group(0)
+
+
+def test_filter_selects_mark_the_chosen_option_on_every_view(factories: Any, agency: Any,
+                                                            caseworker: Any) -> None:
+    """The filters' options are rendered once and reused (forms.CachedSelect): each view
+    still marks only its own choice, and the selects keep their styling."""
+    factories.applicant(agency=agency)
+    first = page_of(caseworker, "/applicants?status=rejected&lodged_at=port_of_entry")
+    second = page_of(caseworker, "/applicants?status=recognized")
+    assert re.findall(r'<option value="(\w+)" selected>', filter_select(first, "status")) == [
+        "rejected"]
+    assert re.findall(r'<option value="(\w+)" selected>', filter_select(second, "status")) == [
+        "recognized"]
+    assert " selected" not in filter_select(second, "lodged_at")
+    assert 'class="form-select form-select-sm"' in filter_select(second, "status")
+
+
+def test_caseworker_filter_offers_each_organisation_its_own_staff(
+        factories: Any, login_as: Any) -> None:
+    """Options built per organisation are cached per distinct list, never shared."""
+    incheon = factories.organisation(OrganisationKind.AGENCY, name="Incheon")
+    busan = factories.organisation(OrganisationKind.AGENCY, name="Busan")
+    one = login_as(Role.CASEWORKER, organisation=incheon, full_name="Incheon Worker")
+    other = login_as(Role.CASEWORKER, organisation=busan, full_name="Busan Worker")
+    incheon_options = filter_select(page_of(one, "/applicants"), "assigned_to_id")
+    busan_options = filter_select(page_of(other, "/applicants"), "assigned_to_id")
+    assert "Incheon Worker" in incheon_options and "Busan Worker" not in incheon_options
+    assert "Busan Worker" in busan_options and "Incheon Worker" not in busan_options

@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from casemgr.applicants import fields
 from casemgr.applicants.models import Relationship, Sex
 from casemgr.cases.models import CaseStatus, LodgedAt
-from casemgr.forms import LongSelect, options
+from casemgr.forms import CachedSelect, FilterForm, FilterSelectField, options
 
 MAX_FAMILY_MEMBERS = 12
 
@@ -130,16 +130,16 @@ class MemberForm(_IdentityFields, Form):
     relationship = SelectField(_l("Relationship to the principal"), validators=[Optional()],
                                choices=_relationship_options, filters=[_nullable])
     nationality = SelectField(_l("Nationality"), validators=[Optional()], filters=[_nullable],
-                              widget=LongSelect(),
+                              widget=CachedSelect(),
                               choices=lambda: nationality_options(blank=_l("Same as principal")))
     duplicate_decision = HiddenField()
 
 
 class _PersonFields(_IdentityFields):
     nationality = SelectField(_l("Nationality"), choices=nationality_options,
-                              validators=[DataRequired()], widget=LongSelect())
+                              validators=[DataRequired()], widget=CachedSelect())
     languages = SelectMultipleField(_l("Languages"), choices=language_options,
-                                    widget=LongSelect(multiple=True),
+                                    widget=CachedSelect(multiple=True),
                                     validators=[Optional()], render_kw={"size": 6},
                                     description=_l("Hold Ctrl (⌘ on a Mac) to choose several."))
     interpreter_needed = BooleanField(_l("Interpreter needed"))
@@ -195,20 +195,17 @@ class ConfirmForm(FlaskForm):
 _BLANK = Optional(strip_whitespace=False)
 
 
-class ApplicantFilterForm(FlaskForm):
+class ApplicantFilterForm(FilterForm):
     """The applicant list's search and filters (GET: bookmarkable, no CSRF)."""
-
-    class Meta:
-        csrf = False
 
     q = StringField(_l("Name or registration no."),
                     validators=[Optional(), Length(max=100), PlainText()])
-    nationality = SelectField(_l("Nationality"), validators=[_BLANK], widget=LongSelect(),
-                              choices=lambda: nationality_options(blank=_l("Any")))
-    status = SelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
+    nationality = FilterSelectField(_l("Nationality"), validators=[_BLANK],
+                                    choices=lambda: nationality_options(blank=_l("Any")))
+    status = FilterSelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
         ((s.value, s.label) for s in CaseStatus), blank=_l("Any")))
-    lodged_at = SelectField(_l("Lodged"), validators=[_BLANK], choices=lambda: options(
+    lodged_at = FilterSelectField(_l("Lodged"), validators=[_BLANK], choices=lambda: options(
         ((p.value, p.label) for p in LodgedAt), blank=_l("Anywhere")))
     port_of_entry = StringField(_l("Port"), validators=[Optional(), Length(max=5), PlainText()])
-    assigned_to_id = SelectField(_l("Caseworker"), validators=[_BLANK])
+    assigned_to_id = FilterSelectField(_l("Caseworker"), validators=[_BLANK])
     overdue = BooleanField(_l("Overdue only"))

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from casemgr.audit.services import AuditAction
-from casemgr.forms import options
+from casemgr.forms import FilterForm, FilterSelectField, options
 
 
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class AuditFilterForm(FilterForm):
     person = StringField(_l("Person (registration no.)"), validators=[Optional(), Length(max=32)])
     actor = StringField(_l("User"), validators=[Optional(), Length(max=64)])
-    action = SelectField(
+    action = FilterSelectField(
         _l("Action"), validators=[Optional()],
         choices=lambda: options(((a.value, a.label) for a in AuditAction),
                                 blank=_l("Any action")))

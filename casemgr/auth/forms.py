@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from casemgr.applicants.models import Sex
 from casemgr.auth.models import Organisation, OrganisationKind, Role
 from casemgr.extensions import db
-from casemgr.forms import options
+from casemgr.forms import FilterForm, FilterSelectField, options
 from casemgr.i18n import interface_languages
 
 
@@ -136,16 +136,13 @@ class OrganisationForm(_VersionedForm):
         choices=lambda: options((kind.value, kind.label) for kind in OrganisationKind))
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(FilterForm):
     """The filters of the user list (GET, no CSRF: it changes nothing)."""
 
-    class Meta:
-        csrf = False
-
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), validators=[Optional()],
-                       choices=lambda: role_options(blank=_l("Any role")))
-    organisation_id = SelectField(_l("Organisation"), validators=[Optional()])
-    active = SelectField(_l("Status"), validators=[Optional()],
-                         choices=lambda: options([("1", _l("Active")),
-                                                  ("0", _l("Deactivated"))], blank=_l("Any")))
+    role = FilterSelectField(_l("Role"), validators=[Optional()],
+                             choices=lambda: role_options(blank=_l("Any role")))
+    organisation_id = FilterSelectField(_l("Organisation"), validators=[Optional()])
+    active = FilterSelectField(_l("Status"), validators=[Optional()],
+                               choices=lambda: options([("1", _l("Active")),
+                                                        ("0", _l("Deactivated"))], blank=_l("Any")))

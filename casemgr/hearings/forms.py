@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from casemgr.applicants.forms import PlainText, language_options
-from casemgr.forms import options
+from casemgr.forms import FilterForm, FilterSelectField, options
 from casemgr.hearings import times
 from casemgr.hearings.models import OUTCOMES, HearingKind, HearingStatus
 from casemgr.hearings.services import MAX_DURATION_MINUTES, MAX_NOTE, MAX_TEXT
@@ -84,23 +84,20 @@ class OutcomeForm(FlaskForm):
 _BLANK = Optional(strip_whitespace=False)
 
 
-class AgendaFilterForm(FlaskForm):
+class AgendaFilterForm(FilterForm):
     """The agenda's period and filters (GET: bookmarkable, no CSRF)."""
 
-    class Meta:
-        csrf = False
-
-    view = SelectField(_l("Show"), validators=[_BLANK],
-                       choices=lambda: options([("day", _l("Day")), ("week", _l("Week"))]))
+    view = FilterSelectField(_l("Show"), validators=[_BLANK],
+                             choices=lambda: options([("day", _l("Day")), ("week", _l("Week"))]))
     date = DateField(_l("Date"), validators=[Optional()])
-    kind = SelectField(_l("Kind"), validators=[_BLANK], choices=lambda: options(
+    kind = FilterSelectField(_l("Kind"), validators=[_BLANK], choices=lambda: options(
         ((k.value, k.label) for k in HearingKind), blank=_l("Any")))
-    interviewer_id = SelectField(_l("Interviewer"), validators=[_BLANK])
+    interviewer_id = FilterSelectField(_l("Interviewer"), validators=[_BLANK])
     interpreter = StringField(_l("Interpreter"),
                               validators=[Optional(), Length(max=MAX_TEXT), PlainText()])
     location = StringField(_l("Place or room"),
                            validators=[Optional(), Length(max=MAX_TEXT), PlainText()])
-    status = SelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
+    status = FilterSelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
         ((s.value, s.label) for s in HearingStatus), blank=_l("Any")))
 
 

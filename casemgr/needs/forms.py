@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casemgr.applicants.forms import PlainText
-from casemgr.forms import options
+from casemgr.forms import FilterForm, FilterSelectField, options
 from casemgr.needs import codes
 from casemgr.needs.models import NeedCategory, NeedPriority, NeedStatus
 from casemgr.needs.services import MAX_NOTE, REFERRED_NEED_STATUSES
@@ -99,26 +99,20 @@ class ConfirmForm(FlaskForm):
 _BLANK = Optional(strip_whitespace=False)
 
 
-class NeedFilterForm(FlaskForm):
+class NeedFilterForm(FilterForm):
     """The needs list's filters (GET: bookmarkable, no CSRF)."""
 
-    class Meta:
-        csrf = False
-
-    category = SelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
+    category = FilterSelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
         ((c.value, c.label) for c in NeedCategory), blank=_l("Any")))
-    priority = SelectField(_l("Priority"), validators=[_BLANK], choices=lambda: options(
+    priority = FilterSelectField(_l("Priority"), validators=[_BLANK], choices=lambda: options(
         ((p.value, p.label) for p in NeedPriority), blank=_l("Any")))
-    status = SelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
+    status = FilterSelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
         [("unresolved", _l("Not yet met or closed")),
          *((s.value, s.label) for s in NeedStatus)], blank=_l("Any")))
-    organisation_id = SelectField(_l("Referred to"), validators=[_BLANK])
+    organisation_id = FilterSelectField(_l("Referred to"), validators=[_BLANK])
     overdue = BooleanField(_l("Overdue only"))
 
 
-class SpecificNeedFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    category = SelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
+class SpecificNeedFilterForm(FilterForm):
+    category = FilterSelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
         ((c, f"{c} — {label}") for c, label in codes.CATEGORIES.items()), blank=_l("Any")))

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, ValidationError
 
+from casemgr.forms import FilterForm
 from casemgr.statistics.tables import FIRST_YEAR
 
 
@@ -20,12 +20,9 @@ def _year_or_none(value: Any) -> int | None:
         return None
 
 
-class YearForm(FlaskForm):
+class YearForm(FilterForm):
     """A GET form: choosing a year changes nothing, so it carries no CSRF token and its
     URL can be bookmarked and shared."""
-
-    class Meta:
-        csrf = False
 
     year = SelectField(_l("Year"), coerce=_year_or_none, validate_choice=False)
 
