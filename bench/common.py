@@ -201,6 +201,33 @@ def http_login(base: str, username: str) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
+def _busy_and_total_ticks() -> tuple[int, int]:
+    """CPU ticks of the whole machine since boot: (busy, all), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def wait_until_idle(*, busy_below: float = 0.1, timeout: float = 180.0,
+                    interval: float = 0.5) -> float:
+    """Wait until the machine's CPUs are idle (less than `busy_below` of them busy over
+    `interval` seconds) and return the seconds waited (the timeout at most).
+
+    wrk stops sending when its time is up, but a server keeps working on the requests it
+    has accepted: a run of Flask-Admin's name search (10 s a request) would otherwise
+    go on for seconds into the next target's run and take its CPU.
+    """
+    start = time.monotonic()
+    busy, total = _busy_and_total_ticks()
+    while time.monotonic() - start < timeout:
+        time.sleep(interval)
+        now_busy, now_total = _busy_and_total_ticks()
+        if now_total > total and (now_busy - busy) / (now_total - total) < busy_below:
+            break
+        busy, total = now_busy, now_total
+    return time.monotonic() - start
+
+
 SERVER_ERROR = re.compile(r'Traceback|ERROR|database is locked|"status": 5\d\d')
 
 

@@ -61,6 +61,7 @@ from common import (
     server_environment,
     server_errors,
     top_nationalities,
+    wait_until_idle,
 )
 
 from casemgr.applicants.models import Applicant
@@ -235,6 +236,7 @@ def main() -> None:
     environment = server_environment(args.database, run_dir)
     throughput: dict[str, list[dict[str, Any]]] = {key: [] for key in plan}
     latency: dict[str, list[dict[str, Any]]] = {key: [] for key in pages}
+    settled: list[float] = []  # seconds waited for the machine to be idle before each run
     with ExitStack() as stack:
         servers = {
             "hello": stack.enter_context(gunicorn("hello_app:create_app()", environment,
@@ -251,6 +253,7 @@ def main() -> None:
             return http_login(servers[target.server], target.user) if target.user else None
 
         def run(target: Target, connections: int, seconds: float) -> dict[str, Any]:
+            settled.append(wait_until_idle())
             return wrk(servers[target.server], run_dir / f"{target.key}.txt",
                        connections=connections, seconds=seconds, cookie=cookie(target))
 
@@ -272,13 +275,13 @@ def main() -> None:
             for key, target in pages.items():
                 latency[key].append(run(target, 1, alone[key]))
     report(args, applicants, plan, throughput, latency, floor, load_before,
-           server_errors(run_dir), run_dir)
+           server_errors(run_dir), run_dir, settled)
 
 
 def report(args: argparse.Namespace, applicants: int, plan: dict[str, Target],
            throughput: dict[str, list[dict[str, Any]]], latency: dict[str, list[dict[str, Any]]],
            floor: dict[str, tuple[list[float], int]], load_before: float, errors: list[str],
-           run_dir: Path) -> None:
+           run_dir: Path, settled: list[float]) -> None:
     """The Markdown tables for bench/README.md, and PASS/FAIL per target."""
     bad = {key for key, runs in {**throughput, **latency}.items()
            if any(r["not_ok"] or r["socket_errors"] or r["timeouts"] for r in runs)}
@@ -299,6 +302,9 @@ def report(args: argparse.Namespace, applicants: int, plan: dict[str, Target],
           f"medians of "
           f"{args.runs} runs (min–max); load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after; {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(f"every run started on an idle machine (under 10 % CPU busy): waited "
+          f"{statistics.median(settled):.1f} s median, {max(settled):.1f} s at most, before "
+          f"{len(settled)} runs")
     print(f"command: python bench/compare.py {' '.join(sys.argv[1:])}\n")
     print(f"| what | req/s at {args.connections} connections | min–max | p50 ms | p99 ms | "
           "requests a run | run s |")
