@@ -196,7 +196,7 @@ _BLANK = Optional(strip_whitespace=False)
 
 
 class ApplicantFilterForm(FilterForm):
-    """The applicant list's search and filters (GET: bookmarkable, no CSRF)."""
+    """The applicant list's search and filters."""
 
     q = StringField(_l("Name or registration no."),
                     validators=[Optional(), Length(max=100), PlainText()])

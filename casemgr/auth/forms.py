@@ -137,7 +137,7 @@ class OrganisationForm(_VersionedForm):
 
 
 class UserFilterForm(FilterForm):
-    """The filters of the user list (GET, no CSRF: it changes nothing)."""
+    """The filters of the user list."""
 
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=100)])
     role = FilterSelectField(_l("Role"), validators=[Optional()],

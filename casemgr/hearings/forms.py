@@ -85,7 +85,7 @@ _BLANK = Optional(strip_whitespace=False)
 
 
 class AgendaFilterForm(FilterForm):
-    """The agenda's period and filters (GET: bookmarkable, no CSRF)."""
+    """The agenda's period and filters."""
 
     view = FilterSelectField(_l("Show"), validators=[_BLANK],
                              choices=lambda: options([("day", _l("Day")), ("week", _l("Week"))]))

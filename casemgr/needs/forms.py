@@ -100,7 +100,7 @@ _BLANK = Optional(strip_whitespace=False)
 
 
 class NeedFilterForm(FilterForm):
-    """The needs list's filters (GET: bookmarkable, no CSRF)."""
+    """The needs list's filters."""
 
     category = FilterSelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
         ((c.value, c.label) for c in NeedCategory), blank=_l("Any")))

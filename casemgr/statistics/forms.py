@@ -21,8 +21,7 @@ def _year_or_none(value: Any) -> int | None:
 
 
 class YearForm(FilterForm):
-    """A GET form: choosing a year changes nothing, so it carries no CSRF token and its
-    URL can be bookmarked and shared."""
+    """The statistics page's year (a filter: its URL can be bookmarked and shared)."""
 
     year = SelectField(_l("Year"), coerce=_year_or_none, validate_choice=False)
 
