@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -237,6 +238,21 @@ def dialect_insert(session: Any) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
 
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def id_among(session: Any, column: sa.ColumnElement[int], ids: list[int]
+             ) -> sa.ColumnElement[bool]:
+    """`column IN ids` with the list bound as one value (a JSON text on SQLite, an array
+    on PostgreSQL), so every length shares one SQL string: statement caches and
+    PostgreSQL's prepared plans serve them all, where an expanding IN is a new statement
+    for each length."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        listed_ids = sa.bindparam("ids", ids, type_=ARRAY(sa.Integer), unique=True)
+        return column == sa.any_(listed_ids)
+    listed = sa.func.json_each(sa.bindparam("ids", json.dumps(ids), unique=True))
+    return column.in_(sa.select(listed.table_valued("value").c.value))
 
 
 def refresh_statistics(session: Any) -> None:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from casemgr.applicants import matching
 from casemgr.applicants.models import Applicant
+from casemgr.database import id_among
 
 SQLITE_TABLE = "applicant_name_search"
 POSTGRESQL_INDEX = "ix_applicants_name_skeletons_trgm"
@@ -134,7 +135,7 @@ def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None
     condition, found = name_matches(session, terms)
     ids = session.execute(found.limit(SEARCH_ID_LIMIT + 1)).scalars().all()
     if len(ids) <= SEARCH_ID_LIMIT:
-        return Applicant.id.in_(ids)
+        return id_among(session, Applicant.id, list(ids))
     return condition
 
 

@@ -14,6 +14,7 @@ from casemgr.applicants.models import Applicant
 from casemgr.applicants.services import PersonData, update_applicant
 from casemgr.auth.models import OrganisationKind, Role
 from casemgr.extensions import db
+from tests.applicants.helpers import counting_queries
 from tests.conftest import empty_all_tables
 from tests.exchange.helpers import row, write_csv
 
@@ -90,6 +91,23 @@ def test_many_matches_are_answered_by_the_index_not_by_an_id_list(app, people, m
     monkeypatch.setattr(search, "SEARCH_ID_LIMIT", 1)
     assert found(app, "vano") == named(people, "ivanov", "ivanova")
     assert found(app, "vano olga") == named(people, "ivanova")
+
+
+def test_searches_finding_different_numbers_of_people_share_one_statement(app, people
+                                                                          ) -> None:
+    """The ids a search found are bound as one value, so the database and SQLAlchemy
+    reuse one statement for every search instead of one per number of people found."""
+    expected = {"vano": named(people, "ivanov", "ivanova"), "kim": named(people, "kim"),
+                "nobody": set()}
+    listing = []
+    for query, ids in expected.items():
+        with app.app_context():
+            clause = search.search_clause(db.session, query)
+            with counting_queries(app) as statements:
+                assert set(db.session.scalars(sa.select(Applicant.id).where(clause))) == ids
+            listing.extend(statements)
+    assert len(listing) == 3
+    assert len(set(listing)) == 1
 
 
 def test_every_write_path_keeps_the_index_current(app, factories, agency, people, runner,
