@@ -10,8 +10,9 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import SelectField, widgets
+from wtforms import SelectField, ValidationError, widgets
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from casemgr.exceptions import InvalidTransition, PermissionDenied, StaleRecord, ValidationFailed
 
@@ -105,6 +106,22 @@ class FilterForm(FlaskForm):
 
 
 class FilterSelectField(SelectField):
-    """A filter's select (see CachedSelect)."""
+    """A filter's select: optional (no value, no filter), its options rendered from cache
+    (CachedSelect) and a value given checked against the options' values alone.
+
+    WTForms' own check copies every option into a new Choice to find the chosen one, and
+    for a filter left empty it fails and loads the WTForms message catalogue before
+    Optional clears the error: about 0.5 ms for the list of countries, on every view of a
+    list.
+    """
 
     widget = CachedSelect()
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators=[Optional(strip_whitespace=False)], **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, ""):
+            return
+        if not any(self.coerce(choice.value) == self.data for choice in self.choices or ()):
+            raise ValidationError(self.gettext("Not a valid choice."))

@@ -192,20 +192,17 @@ class ConfirmForm(FlaskForm):
 
 # A filter left at "any" (""); whitespace is not blank here but an invalid choice, as the
 # views would otherwise receive it unvalidated.
-_BLANK = Optional(strip_whitespace=False)
-
-
 class ApplicantFilterForm(FilterForm):
     """The applicant list's search and filters."""
 
     q = StringField(_l("Name or registration no."),
                     validators=[Optional(), Length(max=100), PlainText()])
-    nationality = FilterSelectField(_l("Nationality"), validators=[_BLANK],
+    nationality = FilterSelectField(_l("Nationality"),
                                     choices=lambda: nationality_options(blank=_l("Any")))
-    status = FilterSelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
+    status = FilterSelectField(_l("Status"), choices=lambda: options(
         ((s.value, s.label) for s in CaseStatus), blank=_l("Any")))
-    lodged_at = FilterSelectField(_l("Lodged"), validators=[_BLANK], choices=lambda: options(
+    lodged_at = FilterSelectField(_l("Lodged"), choices=lambda: options(
         ((p.value, p.label) for p in LodgedAt), blank=_l("Anywhere")))
     port_of_entry = StringField(_l("Port"), validators=[Optional(), Length(max=5), PlainText()])
-    assigned_to_id = FilterSelectField(_l("Caseworker"), validators=[_BLANK])
+    assigned_to_id = FilterSelectField(_l("Caseworker"))
     overdue = BooleanField(_l("Overdue only"))

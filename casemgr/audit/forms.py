@@ -15,7 +15,7 @@ class AuditFilterForm(FilterForm):
     person = StringField(_l("Person (registration no.)"), validators=[Optional(), Length(max=32)])
     actor = StringField(_l("User"), validators=[Optional(), Length(max=64)])
     action = FilterSelectField(
-        _l("Action"), validators=[Optional()],
+        _l("Action"),
         choices=lambda: options(((a.value, a.label) for a in AuditAction),
                                 blank=_l("Any action")))
     object_type = StringField(_l("Record type"), validators=[Optional(), Length(max=32)])

@@ -140,9 +140,9 @@ class UserFilterForm(FilterForm):
     """The filters of the user list."""
 
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=100)])
-    role = FilterSelectField(_l("Role"), validators=[Optional()],
+    role = FilterSelectField(_l("Role"),
                              choices=lambda: role_options(blank=_l("Any role")))
-    organisation_id = FilterSelectField(_l("Organisation"), validators=[Optional()])
-    active = FilterSelectField(_l("Status"), validators=[Optional()],
+    organisation_id = FilterSelectField(_l("Organisation"))
+    active = FilterSelectField(_l("Status"),
                                choices=lambda: options([("1", _l("Active")),
                                                         ("0", _l("Deactivated"))], blank=_l("Any")))

@@ -81,23 +81,20 @@ class OutcomeForm(FlaskForm):
 
 
 # A filter left at "any" (""); whitespace is an invalid choice, not "any".
-_BLANK = Optional(strip_whitespace=False)
-
-
 class AgendaFilterForm(FilterForm):
     """The agenda's period and filters."""
 
-    view = FilterSelectField(_l("Show"), validators=[_BLANK],
+    view = FilterSelectField(_l("Show"),
                              choices=lambda: options([("day", _l("Day")), ("week", _l("Week"))]))
     date = DateField(_l("Date"), validators=[Optional()])
-    kind = FilterSelectField(_l("Kind"), validators=[_BLANK], choices=lambda: options(
+    kind = FilterSelectField(_l("Kind"), choices=lambda: options(
         ((k.value, k.label) for k in HearingKind), blank=_l("Any")))
-    interviewer_id = FilterSelectField(_l("Interviewer"), validators=[_BLANK])
+    interviewer_id = FilterSelectField(_l("Interviewer"))
     interpreter = StringField(_l("Interpreter"),
                               validators=[Optional(), Length(max=MAX_TEXT), PlainText()])
     location = StringField(_l("Place or room"),
                            validators=[Optional(), Length(max=MAX_TEXT), PlainText()])
-    status = FilterSelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
+    status = FilterSelectField(_l("Status"), choices=lambda: options(
         ((s.value, s.label) for s in HearingStatus), blank=_l("Any")))
 
 

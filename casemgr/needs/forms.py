@@ -96,23 +96,20 @@ class ConfirmForm(FlaskForm):
     """A POST carrying only the CSRF token (confirm a suggestion, remove a code)."""
 
 
-_BLANK = Optional(strip_whitespace=False)
-
-
 class NeedFilterForm(FilterForm):
     """The needs list's filters."""
 
-    category = FilterSelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
+    category = FilterSelectField(_l("Category"), choices=lambda: options(
         ((c.value, c.label) for c in NeedCategory), blank=_l("Any")))
-    priority = FilterSelectField(_l("Priority"), validators=[_BLANK], choices=lambda: options(
+    priority = FilterSelectField(_l("Priority"), choices=lambda: options(
         ((p.value, p.label) for p in NeedPriority), blank=_l("Any")))
-    status = FilterSelectField(_l("Status"), validators=[_BLANK], choices=lambda: options(
+    status = FilterSelectField(_l("Status"), choices=lambda: options(
         [("unresolved", _l("Not yet met or closed")),
          *((s.value, s.label) for s in NeedStatus)], blank=_l("Any")))
-    organisation_id = FilterSelectField(_l("Referred to"), validators=[_BLANK])
+    organisation_id = FilterSelectField(_l("Referred to"))
     overdue = BooleanField(_l("Overdue only"))
 
 
 class SpecificNeedFilterForm(FilterForm):
-    category = FilterSelectField(_l("Category"), validators=[_BLANK], choices=lambda: options(
+    category = FilterSelectField(_l("Category"), choices=lambda: options(
         ((c, f"{c} — {label}") for c, label in codes.CATEGORIES.items()), blank=_l("Any")))
