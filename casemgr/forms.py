@@ -105,6 +105,12 @@ class FilterForm(FlaskForm):
         csrf = False
 
 
+# SelectField's own message, kept word for word so that WTForms' catalogue (which Flask-WTF
+# loads for the request's locale) translates it; a name, not a literal, so that
+# `make messages` does not copy it into ours.
+WTFORMS_INVALID_CHOICE = "Not a valid choice."
+
+
 class FilterSelectField(SelectField):
     """A filter's select: optional (no value, no filter), its options rendered from cache
     (CachedSelect) and a value given checked against the options' values alone.
@@ -124,4 +130,4 @@ class FilterSelectField(SelectField):
         if self.data in (None, ""):
             return
         if not any(self.coerce(choice.value) == self.data for choice in self.choices or ()):
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext(WTFORMS_INVALID_CHOICE))

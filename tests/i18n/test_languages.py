@@ -185,6 +185,17 @@ def test_forms_list_countries_by_their_localised_name(app, login_as) -> None:
     assert ">корейский (kor)</option>" in languages
 
 
+@pytest.mark.parametrize(("language", "message"), [
+    ("ko", "올바르지 않은 선택값입니다."), ("ru", "Неверный вариант.")])
+def test_a_filter_value_not_offered_is_refused_in_the_users_language(login_as, language,
+                                                                     message) -> None:
+    """The filter selects check values themselves but keep WTForms' message, so WTForms'
+    own catalogue still translates it."""
+    client = login_as(Role.CASEWORKER)
+    post_form(client, "/account/language", {"language": language}, page="/account")
+    assert message in client.get("/applicants?nationality=ZZZ").get_data(as_text=True)
+
+
 def test_detail_pages_name_the_country_in_the_users_language(app, login_as, factories) -> None:
     client = login_as(Role.CASEWORKER)
     applicant = factories.applicant(agency=client.user.organisation, nationality="KOR",
