@@ -116,6 +116,11 @@ class Applicant(TimestampMixin, VersionedMixin, Base):
     current_assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     current_due_on: Mapped[date | None]
     current_due_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    # Not columns: loaded only by a query that asks for them (orm.with_expression), as the
+    # list page does for its rows, in the same statement: the current case's id, for its
+    # link, and the name of the caseworker it is assigned to.
+    current_case_id: Mapped[int | None] = orm.query_expression()
+    assigned_to_name: Mapped[str | None] = orm.query_expression()
     # Set when retention anonymised the person (casemgr.retention): names, notes and the
     # exact date of birth are gone; the record stays for the statistics.
     anonymised_at: Mapped[datetime | None]

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from casemgr.applicants import matching
 from casemgr.applicants.models import Applicant
 from casemgr.database import id_among
+from casemgr.listing import few_rows
 
 SQLITE_TABLE = "applicant_name_search"
 POSTGRESQL_INDEX = "ix_applicants_name_skeletons_trgm"
@@ -122,21 +123,24 @@ def name_matches(session: Session, terms: list[str]
     return _containing(session, [needle(term) for term in terms], every=True)
 
 
-def search_clause(session: Session, query: str) -> sa.ColumnElement[bool] | None:
-    """Match a registration number by prefix, or every word of a name in any script."""
-    text = query.strip()
+def search_applicants(session: Session, query: sa.Select[Any], text: str) -> sa.Select[Any]:
+    """Narrow a query of applicants to those a search finds: a registration number by
+    prefix, or every word of a name in any script. A name search that found at most
+    SEARCH_ID_LIMIT people narrows by their ids and marks the query `few_rows`, so that
+    its page counts them in the same statement."""
+    text = text.strip()
     if not text:
-        return None
+        return query
     if text[:4].isdigit():
-        return Applicant.registration_no.startswith(text, autoescape=True)
+        return query.where(Applicant.registration_no.startswith(text, autoescape=True))
     terms = matching.search_terms(text)
     if not terms:
-        return sa.false()
+        return few_rows(query.where(sa.false()))
     condition, found = name_matches(session, terms)
     ids = session.execute(found.limit(SEARCH_ID_LIMIT + 1)).scalars().all()
     if len(ids) <= SEARCH_ID_LIMIT:
-        return id_among(session, Applicant.id, list(ids))
-    return condition
+        return few_rows(query.where(id_among(session, Applicant.id, list(ids))))
+    return query.where(condition)
 
 
 def duplicate_candidates(session: Session, names: Iterable[str]

@@ -169,9 +169,7 @@ def filter_applicants(session: Session, query: sa.Select[Any], criteria: Applica
     current case's summary on the applicant serves them from composite indexes."""
     from casemgr.cases import deadlines
 
-    clause = search.search_clause(session, criteria.q)
-    if clause is not None:
-        query = query.where(clause)
+    query = search.search_applicants(session, query, criteria.q)
     if criteria.nationality:
         query = query.where(Applicant.nationality == criteria.nationality)
     if criteria.status:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 
 from casemgr.applicants import services
 from casemgr.applicants.fields import parse_languages
@@ -80,26 +80,29 @@ def _caseworker_options(blank: Any) -> list[Any]:
 
 # --- list and search -----------------------------------------------------------------------
 
+# What a row of the list shows beyond the applicant's own columns, read in the page's own
+# statement (a lookup per row shown, by primary key or the cases' applicant index).
+_ROW_DETAILS = (
+    with_expression(Applicant.current_case_id, sa.select(Case.id).where(
+        Case.applicant_id == Applicant.id, Case.is_current)
+        .order_by(Case.id.desc()).limit(1).scalar_subquery()),
+    with_expression(Applicant.assigned_to_name, sa.select(
+        sa.func.coalesce(User.full_name, User.username))
+        .where(User.id == Applicant.current_assigned_to_id).scalar_subquery()),
+)
+
+
 @bp.route("")
 @requires(Action.VIEW_APPLICANTS)
 def index() -> Any:
     filters = ApplicantFilterForm(request.args)
     query, used = listed_applicants(filters)
-    page = paginate(SORTING.apply(query, Applicant.id))
-    # The rows show the applicant's summary of the current case; only the case's id (for
-    # its link) and the caseworkers' names are looked up, one query each.
-    case_ids = dict(db.session.execute(
-        sa.select(Case.applicant_id, Case.id)
-        .where(Case.applicant_id.in_([a.id for a in page.items]), Case.is_current)).all())
-    holder_ids = {a.current_assigned_to_id for a in page.items} - {None}
-    holders = {user_id: full_name or username for user_id, full_name, username in
-               db.session.execute(sa.select(User.id, User.full_name, User.username)
-                                  .where(User.id.in_(holder_ids))).all()} if holder_ids else {}
+    page = paginate(SORTING.apply(query, Applicant.id).options(*_ROW_DETAILS))
     if used:
         services.record_search(db.session, used, page.total or 0, actor=current_user)
         db.session.commit()
     return render_template("applicants/index.html", page=page, filters=filters,
-                           case_ids=case_ids, holders=holders, sort=SORTING.current(),
+                           sort=SORTING.current(),
                            today=today(), filtered=bool(used),
                            decision_kinds={str(k) for k in deadlines.DECISION_KINDS})
 

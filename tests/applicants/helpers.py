@@ -21,6 +21,7 @@ from casemgr.auth.models import Organisation, Role, User
 from casemgr.auth.services import create_user
 from casemgr.cases.models import Case, CaseEvent, CaseStatus
 from casemgr.cases.services import transition_case, update_assignment
+from casemgr.cases.transitions import summarise
 from casemgr.extensions import db
 from tests.conftest import post_form
 from tests.factories import PASSWORD, letters
@@ -202,6 +203,7 @@ def make_applicants(app: Flask, agency: Organisation, count: int, *, start: int 
                 actor=None, agency=registering)
             if assigned_to_id is not None:
                 applicant.cases[0].assigned_to_id = assigned_to_id
+                summarise(applicant, applicant.cases[0])
             ids.append(applicant.id)
         db.session.commit()
         return ids

@@ -7,9 +7,12 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 
 from casemgr import listing
-from casemgr.auth.models import OrganisationKind, Role
+from casemgr.auth.models import OrganisationKind, Role, User
+from casemgr.cases.models import Case
+from casemgr.extensions import db
 from tests.applicants.helpers import (
     assign_case,
     counting_queries,
@@ -253,6 +256,34 @@ def test_counts_stop_at_the_cap_and_paging_goes_on(app, caseworker, agency, monk
     assert len(listed_numbers(caseworker.get("/applicants?page=5"))) == 1  # the ninth
 
 
+def test_a_search_that_found_few_people_counts_them_in_the_page_statement(app, caseworker,
+                                                                          agency) -> None:
+    app.config["PAGE_SIZE"] = 2
+    make_applicants(app, agency, 3)
+    with counting_queries(app) as statements:
+        first = page_text(caseworker.get("/applicants?q=bulk"))
+    assert "Showing 1–2 of 3" in first
+    assert not [s for s in statements if s.lstrip().upper().startswith("SELECT COUNT")]
+    last = caseworker.get("/applicants?q=bulk&page=2")
+    assert len(listed_numbers(last)) == 1 and "Showing 3–3 of 3" in page_text(last)
+
+
+def test_the_rows_case_links_and_caseworkers_come_with_the_page(app, caseworker,
+                                                                 agency) -> None:
+    """One statement reads the page: the applicants, their current case's id (the status
+    links to it) and the name of the caseworker holding it."""
+    make_applicants(app, agency, 3, assign=True)
+    with counting_queries(app) as statements:
+        html = page_text(caseworker.get("/applicants"))
+    with app.app_context():
+        rows = db.session.execute(sa.select(Case.id, User.full_name).join(
+            User, User.id == Case.assigned_to_id).where(Case.is_current)).all()
+    for case_id, holder in rows:
+        assert f'href="/cases/{case_id}"' in html and f"<td>{holder}</td>" in html
+    reading_cases = [s for s in statements if "FROM cases" in s]
+    assert len(reading_cases) == 1 and "applicants.registration_no" in reading_cases[0]
+
+
 def statements_for(app, client, url: str) -> int:
     client.get(url)  # warm up: anything cached per process is not the page's cost
     with counting_queries(app) as statements:
@@ -275,7 +306,7 @@ def test_the_list_issues_the_same_number_of_queries_for_5_and_50_people(app, cas
     response = caseworker.get("/applicants")
     assert len(listed_numbers(response)) == 50
     html = page_text(response)
-    assert "Holder 0" in html and "Holder 49" in html  # each row shows its caseworker
+    assert "<td>Holder 1</td>" in html and "<td>Holder 50</td>" in html  # each row's holder
     many = {url: statements_for(app, caseworker, url) for url in LIST_URLS}
     assert few == many
     assert max(many.values()) < 20

@@ -44,8 +44,8 @@ def people(factories, agency) -> dict[str, int]:
 
 def found(app, query: str) -> set[int]:
     with app.app_context():
-        return set(db.session.scalars(sa.select(Applicant.id).where(
-            search.search_clause(db.session, query))))
+        return set(db.session.scalars(
+            search.search_applicants(db.session, sa.select(Applicant.id), query)))
 
 
 def named(people: dict[str, int], *keys: str) -> set[int]:
@@ -102,9 +102,9 @@ def test_searches_finding_different_numbers_of_people_share_one_statement(app, p
     listing = []
     for query, ids in expected.items():
         with app.app_context():
-            clause = search.search_clause(db.session, query)
+            listed = search.search_applicants(db.session, sa.select(Applicant.id), query)
             with counting_queries(app) as statements:
-                assert set(db.session.scalars(sa.select(Applicant.id).where(clause))) == ids
+                assert set(db.session.scalars(listed)) == ids
             listing.extend(statements)
     assert len(listing) == 3
     assert len(set(listing)) == 1
@@ -173,7 +173,7 @@ def statement_of(app, query: str) -> tuple[str, Any]:
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", capture)
         try:
-            search.search_clause(db.session, query)
+            search.search_applicants(db.session, sa.select(Applicant.id), query)
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", capture)
             db.session.rollback()

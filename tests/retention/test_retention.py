@@ -158,8 +158,8 @@ def test_a_case_closed_exactly_at_the_cutoff_counts_one_day_later_does_not(app, 
 
 def found_by_name(app: Flask, query: str) -> set[int]:
     with app.app_context():
-        return set(db.session.scalars(sa.select(Applicant.id).where(
-            search.search_clause(db.session, query))))
+        return set(db.session.scalars(
+            search.search_applicants(db.session, sa.select(Applicant.id), query)))
 
 
 def test_every_field_is_anonymised_and_the_rest_kept(app, world):
