@@ -6,7 +6,8 @@ import enum
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -105,6 +106,47 @@ def _sqlite_executemany(connection: sa.Connection, table: sa.Table,
     driver: Any = connection.connection.driver_connection
     driver.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",  # noqa: S608 - names from the table's metadata, values bound # nosec B608
                        values)
+
+
+# Below this many rows a bulk write keeps the indexes as they are: rebuilding them saves
+# little there, and dropping one makes every other connection prepare its statements again.
+BULK_INDEX_THRESHOLD = 10_000
+
+
+@contextmanager
+def indexes_built_after(connection: sa.Connection, tables: Iterable[sa.Table], rows: int
+                        ) -> Iterator[None]:
+    """On SQLite, for a write of `rows` rows (BULK_INDEX_THRESHOLD or more): each of
+    `tables` that holds fewer rows than that loses its plain (non-unique) indexes for the
+    duration and gets them back, created from their own stored SQL, on leaving. SQLite
+    builds an index over rows already written faster than it updates it row by row (a
+    sixth of an import's time into a small register, bench/README.md). All of it happens
+    inside the connection's transaction, and DDL is transactional in SQLite: the indexes
+    are back whether the transaction commits or rolls back, or the process dies. If the
+    body raises, the caller must roll back (as it must anyway for a half-written batch).
+    Unique indexes stay, so constraints are checked as the rows go in. PostgreSQL keeps
+    its indexes: dropping one there locks the table against readers until commit."""
+    if connection.dialect.name != "sqlite" or rows < BULK_INDEX_THRESHOLD:
+        yield
+        return
+    driver: Any = connection.connection.driver_connection
+    quote = connection.dialect.identifier_preparer.quote
+    if not driver.in_transaction:  # pysqlite opens one only before DML, never before DDL
+        driver.execute("BEGIN")
+    dropped: list[tuple[str, str]] = []
+    for table in tables:
+        held = driver.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {quote(table.name)} LIMIT ?)",  # noqa: S608 - a table name from the metadata # nosec B608
+            (rows,)).fetchone()[0]
+        if held < rows:
+            dropped += driver.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                " AND sql LIKE 'CREATE INDEX %'", (table.name,)).fetchall()
+    for name, _sql in dropped:
+        driver.execute(f"DROP INDEX {quote(name)}")
+    yield
+    for _name, sql in dropped:
+        driver.execute(sql)
 
 
 def _utc_text(value: datetime) -> str:

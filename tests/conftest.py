@@ -135,6 +135,15 @@ def app(database: dict[str, Any], tmp_path: Path, app_overrides: dict[str, Any]
         db.engine.dispose()
 
 
+def index_definitions(connection: sa.Connection, table: str) -> list[tuple]:
+    """A table's indexes as the database reports them, comparable: name, columns,
+    uniqueness and dialect options (a partial index's condition as text)."""
+    return sorted((index["name"], tuple(index["column_names"]), bool(index["unique"]),
+                   repr({key: str(value) for key, value in
+                         index.get("dialect_options", {}).items()}))
+                  for index in sa.inspect(connection).get_indexes(table))
+
+
 def empty_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:

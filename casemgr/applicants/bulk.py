@@ -12,7 +12,7 @@ work. It flushes nothing itself and never commits: a whole import is one transac
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 from functools import cache
@@ -30,15 +30,21 @@ from casemgr.applicants.models import (
     RegistrationCounter,
     SharingRecord,
 )
+from casemgr.audit.models import AuditEvent
 from casemgr.audit.services import AuditAction, record_many
 from casemgr.cases.models import Case, CaseEvent, CaseNote
 from casemgr.cases.transitions import RecordTypes, refresh_deadlines, summarise
-from casemgr.database import insert_rows
+from casemgr.database import indexes_built_after, insert_rows
 from casemgr.hearings.models import CaseAttendance, Hearing, HearingStatus
 from casemgr.needs.models import AssistanceNeed, SpecificNeed
-from casemgr.statistics.facts import CaseHistory, facts_for_person, replace_facts
+from casemgr.statistics.facts import CaseHistory, add_facts, facts_for_person
+from casemgr.statistics.models import StatisticsFact
 
 BATCH_SIZE = 2000
+# The tables that grow by a row or more per person written: an import into a small
+# register builds their indexes after the rows (`indexes_built_after`).
+BULK_TABLES = (Applicant.__table__, Case.__table__, CaseEvent.__table__,
+               StatisticsFact.__table__, AuditEvent.__table__)
 
 
 def _draft_type(name: str, table: sa.Table, *collections: str) -> Any:
@@ -196,9 +202,21 @@ def write_people(
     progress: Callable[[int], None] | None = None,
 ) -> Written:
     """Insert people with their aliases, indexed names, cases, history, notes, hearings,
-    sharing and needs, and one `applicant.registered` audit event each."""
+    sharing and needs, and one `applicant.registered` audit event each. Given a list (its
+    size known in advance), a large write into small tables builds their indexes after
+    the rows (`indexes_built_after`); a stream keeps them."""
     written = Written()
     _roomy_sqlite_cache(session)
+    size = len(people) if isinstance(people, Sized) else 0
+    with indexes_built_after(session.connection(), BULK_TABLES, size):
+        _write_batches(session, people, written, actor=actor, audit_details=audit_details,
+                       batch_size=batch_size, progress=progress)
+    return written
+
+
+def _write_batches(session: Session, people: Iterable[NewPerson], written: Written, *,
+                   actor: Any | None, audit_details: dict[str, Any] | None,
+                   batch_size: int, progress: Callable[[int], None] | None) -> None:
     for batch in _chunks(people, batch_size):
         _number(session, batch)
         for person in batch:
@@ -261,7 +279,7 @@ def write_people(
              {"registration_no": p.applicant.registration_no, "cases": len(p.applicant.cases),
               **(audit_details or {})})
             for p in batch])
-        replace_facts(session, applicant_ids, [
+        add_facts(session, [
             fact for p in batch for fact in facts_for_person(
                 p.applicant, histories[p.applicant.id],
                 [need.category for need in p.specific_needs])])
@@ -270,7 +288,6 @@ def write_people(
         written.registration_numbers += [p.applicant.registration_no for p in batch]
         if progress is not None:
             progress(written.applicants)
-    return written
 
 
 def _number(session: Session, batch: list[NewPerson]) -> None:

@@ -32,7 +32,7 @@ event or specific need a flush touched, and before the transaction commits rebui
 facts in the same transaction (delete and insert, a few queries per batch of people),
 after locking their applicant rows so two transactions never interleave one person's
 rebuild. Core writes that no hook sees call `rebuild_facts` themselves (the bulk writer computes
-the facts of its new people in memory and stores them with `replace_facts`);
+the facts of its new people in memory and stores them with `add_facts`);
 `casemgr stats rebuild-facts` and the migration recompute everyone with `rebuild_all`.
 """
 
@@ -417,13 +417,10 @@ def rebuild_facts(executor: Executor, applicant_ids: Iterable[int], *,
     return written
 
 
-def replace_facts(executor: Executor, applicant_ids: Sequence[int], rows: list[Fact]) -> None:
-    """Store facts already computed with `facts_for_person` (the bulk writer computes them
-    from the records it has just inserted, in memory, instead of reading them back) as the
-    whole facts of these people. Same transaction rules as `rebuild_facts`."""
-    for start in range(0, len(applicant_ids), BATCH_SIZE):
-        chunk = applicant_ids[start:start + BATCH_SIZE]
-        executor.execute(sa.delete(facts_table).where(facts_table.c.applicant_id.in_(chunk)))
+def add_facts(executor: Executor, rows: list[Fact]) -> None:
+    """Store facts already computed with `facts_for_person` for people who have none yet:
+    the bulk writer computes those of the people it has just inserted, in memory, instead
+    of reading their records back. Same transaction rules as `rebuild_facts`."""
     _insert(executor, rows)
 
 

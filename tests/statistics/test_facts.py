@@ -275,7 +275,8 @@ def test_facts_are_stored_as_given_whatever_columns_each_leaves_empty(app, facto
         Fact("pending_ongoing", 2025, someone, citizenship="RUS", sex="M", stage="FIRST"),
     ]
     with app.app_context():
-        facts.replace_facts(db.session, [someone], given)
+        db.session.execute(sa.delete(facts.facts_table))
+        facts.add_facts(db.session, given)
         db.session.commit()
         assert stored_facts() == Counter(given)
 
