@@ -4,6 +4,7 @@ validation and history; an export whose memory does not grow with the rows).
 
 Usage:
     python bench/bench_exchange.py import [--rows 100000] [--keep DIR]
+    python bench/bench_exchange.py check --database sqlite:////path/1m.sqlite3 [--rows 1000]
     python bench/bench_exchange.py export --database sqlite:////path/1m.sqlite3 \
         [--format csv] [--limit N]
 
@@ -12,7 +13,10 @@ most statuses, a tenth with specific needs), migrates a new SQLite database in a
 directory, and times what `casemgr import applicants` runs, phase by phase: reading and
 checking every row (values, dates, history through the lifecycle rules, duplicates), then
 writing (the bulk writer: people, name index, cases, history, needs, statistics facts,
-audit chain), then the commit. `export` streams every applicant of the
+audit chain), then the commit. `check` times the check alone against an existing register
+(read only), with half of the generated people bearing the name, sex and date of birth of
+a person already registered there: the duplicate search against the register is what
+grows with it. `export` streams every applicant of the
 database to /dev/null through the exporter and reports rows, time and the peak RSS of the
 process (`resource.getrusage`, which never decreases): the database is only read.
 """
@@ -148,6 +152,50 @@ def bench_import(rows: int, seed: int, keep: Path | None) -> None:
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
+def bench_check(database_url: str, rows: int, seed: int) -> None:
+    import sqlalchemy as sa
+
+    from casemgr.applicants import matching
+    from casemgr.applicants.models import Applicant
+    from casemgr.exchange import importer
+    from casemgr.exchange.cli import _agency
+    from casemgr.extensions import db
+    from casemgr.localtime import today
+
+    rng = random.Random(seed)
+    source = Path(tempfile.mkdtemp(prefix="casemgr-bench-check-")) / "applicants.csv"
+    app = make_app(database_url)
+    with app.app_context():
+        last = db.session.execute(sa.select(sa.func.max(Applicant.id))).scalar_one()
+        picked = rng.sample(range(1, last + 1), rows // 2)
+        registered = db.session.execute(
+            sa.select(Applicant.family_name, Applicant.given_names, Applicant.sex,
+                      Applicant.date_of_birth, Applicant.nationality)
+            .where(Applicant.id.in_(picked))).all()
+        with source.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=HEADER)
+            writer.writeheader()
+            for index in range(rows):
+                row = generate_row(rng, today())
+                if index % 2 and registered:
+                    person = registered.pop()
+                    row.update(family_name=person.family_name, given_names=person.given_names,
+                               sex=str(person.sex), date_of_birth=person.date_of_birth,
+                               nationality=person.nationality)
+                writer.writerow(row)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        with matching.remembered_skeletons():
+            plan = importer.check_file(db.session, source, filename=source.name,
+                                       agency_id=_agency(None).id, actor=None,
+                                       scope=sa.true(), today=today())
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        people = db.session.execute(sa.select(sa.func.count(Applicant.id))).scalar_one()
+    print(f"checked {plan.rows} rows against {people} registered people: {len(plan.errors)} "
+          f"errors, {len(plan.warnings)} duplicate warnings")
+    print(f"{elapsed:.2f} s ({cpu:.2f} s CPU), {elapsed / plan.rows * 1000:.2f} ms a row")
+    print(machine())
+
+
 def bench_export(database_url: str, file_format: str, limit: int | None) -> None:
     import sqlalchemy as sa
 
@@ -191,6 +239,10 @@ def main() -> None:
     run_import.add_argument("--rows", type=int, default=100_000)
     run_import.add_argument("--seed", type=int, default=6)
     run_import.add_argument("--keep", type=Path, help="directory for the CSV and database")
+    run_check = commands.add_parser("check")
+    run_check.add_argument("--database", required=True)
+    run_check.add_argument("--rows", type=int, default=1000)
+    run_check.add_argument("--seed", type=int, default=6)
     run_export = commands.add_parser("export")
     run_export.add_argument("--database", required=True)
     run_export.add_argument("--format", default="csv", choices=("csv", "xlsx"))
@@ -198,6 +250,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "import":
         bench_import(args.rows, args.seed, args.keep)
+    elif args.command == "check":
+        bench_check(args.database, args.rows, args.seed)
     else:
         bench_export(args.database, args.format, args.limit)
     sys.stdout.flush()

@@ -118,12 +118,11 @@ def indexes_built_after(connection: sa.Connection, tables: Iterable[sa.Table], r
                         ) -> Iterator[None]:
     """On SQLite, for a write of `rows` rows (BULK_INDEX_THRESHOLD or more): each of
     `tables` that holds fewer rows than that loses its plain (non-unique) indexes for the
-    duration and gets them back, created from their own stored SQL, on leaving. SQLite
-    builds an index over rows already written faster than it updates it row by row (a
-    sixth of an import's time into a small register, bench/README.md). All of it happens
-    inside the connection's transaction, and DDL is transactional in SQLite: the indexes
-    are back whether the transaction commits or rolls back, or the process dies. If the
-    body raises, the caller must roll back (as it must anyway for a half-written batch).
+    duration and gets them back, created from their own stored SQL, on leaving, however
+    it leaves. SQLite builds an index over rows already written faster than it updates it
+    row by row (a sixth of an import's time into a small register, bench/README.md). All
+    of it happens inside the connection's transaction, and DDL is transactional in
+    SQLite: a rollback, or a process killed on the way, leaves the indexes as they were.
     Unique indexes stay, so constraints are checked as the rows go in. PostgreSQL keeps
     its indexes: dropping one there locks the table against readers until commit."""
     if connection.dialect.name != "sqlite" or rows < BULK_INDEX_THRESHOLD:
@@ -144,9 +143,12 @@ def indexes_built_after(connection: sa.Connection, tables: Iterable[sa.Table], r
                 " AND sql LIKE 'CREATE INDEX %'", (table.name,)).fetchall()
     for name, _sql in dropped:
         driver.execute(f"DROP INDEX {quote(name)}")
-    yield
-    for _name, sql in dropped:
-        driver.execute(sql)
+    try:
+        yield
+    finally:
+        if driver.in_transaction:  # else a rollback has restored them already
+            for _name, sql in dropped:
+                driver.execute(sql)
 
 
 def _utc_text(value: datetime) -> str:
