@@ -3,6 +3,7 @@ sharing with NGOs, and the audit of every read and write. Services flush; caller
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -189,25 +190,43 @@ def filter_applicants(session: Session, query: sa.Select[Any], criteria: Applica
 
 # --- duplicates ---------------------------------------------------------------------------
 
+def _compatible_births(date_of_birth: str) -> list[tuple[date, date]]:
+    """Ranges of birth reference dates that hold every date of birth
+    `matching.dob_compatible` accepts beside this one (and a few it refuses, which the
+    comparison then drops): the blocking by birth, on an indexed column. A full date
+    meets the same day, its month and its year written alone; a month meets its days and
+    its year; a year meets all of itself. Without it, a common name's whole birth year
+    (a few hundred people in a million) was loaded and scored for each person checked."""
+    parts = date_of_birth.split("-")
+    year = parts[0]
+    if len(parts) == 1:
+        return [(date(int(year), 1, 1), date(int(year), 12, 31))]
+    alone = parse_date_of_birth(year)[1]
+    month = parse_date_of_birth(f"{year}-{parts[1]}")[1]
+    if len(parts) == 2:
+        last_day = calendar.monthrange(month.year, month.month)[1]
+        return [(month.replace(day=1), month.replace(day=last_day)), (alone, alone)]
+    day = parse_date_of_birth(date_of_birth)[1]
+    return [(day, day), (month, month), (alone, alone)]
+
+
 def find_duplicates(
     session: Session, person: PersonData, *, scope: sa.ColumnElement[bool],
     exclude: set[int] | None = None,
 ) -> list[DuplicateCandidate]:
     """Likely duplicates of `person` among the applicants in `scope`, best first.
 
-    Candidates share the birth year (a different year is never a match) and the start of a
-    name token (search.duplicate_candidates); each is then scored by matching.compare.
+    Candidates have a date of birth that may be the person's (`_compatible_births`: a
+    different year is never a match) and share the start of a name token
+    (search.duplicate_candidates); each is then scored by matching.compare.
     """
-    year = int(person.date_of_birth[:4])
-    sharing_a_name = search.duplicate_candidates(session, person.names())
+    sharing_a_name = search.duplicate_candidates(person.names())
     if sharing_a_name is None:
         return []
+    born = sa.or_(*(Applicant.birth_reference_date.between(first, last)
+                    for first, last in _compatible_births(person.date_of_birth)))
     candidates = session.execute(
-        sa.select(Applicant).where(
-            scope,
-            Applicant.birth_reference_date.between(date(year, 1, 1), date(year, 12, 31)),
-            sharing_a_name,
-        ).limit(CANDIDATE_LIMIT)
+        sa.select(Applicant).where(scope, born, sharing_a_name).limit(CANDIDATE_LIMIT)
         # person_key reads every candidate's aliases: one query for all, not one each
         .options(selectinload(Applicant.aliases))
     ).scalars().all()

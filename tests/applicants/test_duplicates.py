@@ -8,7 +8,11 @@ import re
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
+from casemgr.applicants import services
+from casemgr.applicants.fields import parse_date_of_birth
+from casemgr.applicants.matching import dob_compatible
 from casemgr.applicants.models import DuplicateDismissal
 from casemgr.auth.models import OrganisationKind, Role
 from casemgr.cases.models import ApplicationType, CaseStatus
@@ -250,3 +254,42 @@ def test_a_member_linked_while_their_application_is_pending_is_named_in_the_mess
                      r"progress", page_text(response))
     assert field_error(response, "lodged_on") is None  # the principal's lodging is fine
     assert counts(app) == before
+
+
+# --- the blocking by birth ----------------------------------------------------------------
+
+def _written_births() -> list[str]:
+    """Dates of birth as they may be written around 1990: full days (the 1st, the 15th,
+    1 July: the reference dates of a month or a year written alone), months and years."""
+    days = [f"{year}-{month:02d}-{day:02d}" for year in (1989, 1990, 1991)
+            for month in (1, 6, 7, 12) for day in (1, 14, 15, 16, 31) if not (
+                month == 6 and day == 31)]
+    months = [f"{year}-{month:02d}" for year in (1989, 1990, 1991) for month in (1, 6, 7, 12)]
+    return days + months + ["1989", "1990", "1991"]
+
+
+@pytest.mark.parametrize("date_of_birth", _written_births())
+def test_the_birth_blocking_keeps_every_date_the_comparison_accepts(date_of_birth) -> None:
+    ranges = services._compatible_births(date_of_birth)
+    kept = {other for other in _written_births()
+            if any(first <= parse_date_of_birth(other)[1] <= last for first, last in ranges)}
+    accepted = {other for other in _written_births() if dob_compatible(date_of_birth, other)}
+    assert accepted <= kept
+    assert len(kept - accepted) <= 2  # a full date on the 15th or on 1 July, at most
+
+
+def test_people_of_the_same_year_born_on_other_days_do_not_crowd_out_a_duplicate(
+        app, agency, factories, monkeypatch) -> None:
+    """Candidates are limited before they are scored: the same name born earlier in the
+    year (a day the comparison rules out) must not fill the limit."""
+    for day in ("1990-01-02", "1990-01-03"):
+        factories.applicant(agency=agency, family_name="IVANOV", given_names="Ivan",
+                            date_of_birth=day, nationality="RUS")
+    same = factories.applicant(agency=agency, family_name="IVANOV", given_names="Ivan",
+                               date_of_birth="1990-05-17", nationality="RUS")
+    monkeypatch.setattr(services, "CANDIDATE_LIMIT", 2)
+    with app.app_context():
+        found = services.find_duplicates(db.session, services.PersonData(
+            family_name="IVANOV", given_names="Iwan", sex="M", date_of_birth="1990-05-17",
+            nationality="RUS"), scope=sa.true())
+        assert [candidate.applicant.id for candidate in found] == [same.id]
