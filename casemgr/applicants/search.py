@@ -148,10 +148,11 @@ def duplicate_candidates(names: Iterable[str]) -> sa.ColumnElement[bool] | None:
     """Applicants sharing with these names the first BLOCK_PREFIX letters of a name token:
     the blocking of the duplicate check, which scores only them. None without a name.
 
-    A condition on the applicant row itself, not a look-up in the name index: the check
-    pairs it with the birth blocking, which leaves a few hundred people at most, while
-    the index would first list everyone in the register sharing any of the prefixes (tens
-    of thousands at a million for a common name)."""
+    A LIKE on the stored text, not an FTS5 phrase: the check pairs it with the birth
+    blocking, which leaves a few dozen people for a full date of birth, while SQLite's
+    index would first list everyone in the register sharing any of the prefixes (tens of
+    thousands at a million for a common name). PostgreSQL's planner may still intersect
+    its trigram index with the birth index, which measured faster there (bench/README)."""
     prefixes = sorted({token[:BLOCK_PREFIX] for token in matching.name_tokens(*names)})
     if not prefixes:
         return None
