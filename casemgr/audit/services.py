@@ -211,25 +211,6 @@ def _advance_head(session: Session, last_hash: str, count: int) -> None:
         last_hash=last_hash, events=_HEAD.c.events + count))
 
 
-def _event(session: Session, action: AuditAction | str, actor: Any | None, subject: Any | None,
-           details: dict[str, Any] | None, prev_hash: str) -> AuditEvent:
-    client = session.info.get("client") or {}
-    event = AuditEvent(
-        occurred_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", None),
-        action=str(action),
-        object_type=_attribute(subject, "audit_type"),
-        object_id=None if subject is None else str(_attribute(subject, "id")),
-        applicant_id=_attribute(subject, "audit_person_id"),
-        details=_json_safe(details or {}),
-        ip_address=client.get("ip_address"),
-        prev_hash=prev_hash,
-    )
-    event.hash = compute_hash(event)
-    return event
-
-
 def _attribute(subject: Any, name: str) -> Any:
     """Subjects are model objects, or plain dicts from the bulk writer."""
     if isinstance(subject, dict):
@@ -244,19 +225,15 @@ def record(
     actor: Any | None = None,
     subject: Any | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the chain (flushed, not committed: it commits with the change).
+) -> None:
+    """Append one event to the chain (written, not committed: it commits with the change).
 
     `actor` is a User or None (the CLI, or a failed login for an unknown name). `subject`
     is the record the event is about: a model with an `audit_type` and, when it concerns
     a person, an `audit_person_id`. The client address comes from
     `session.info["client"]`, which the web layer fills per request.
     """
-    event = _event(session, action, actor, subject, details, _chain_head(session))
-    session.add(event)
-    session.flush()
-    _advance_head(session, event.hash, 1)
-    return event
+    record_many(session, action, actor=actor, events=[(subject, details or {})])
 
 
 def record_many(
@@ -266,8 +243,12 @@ def record_many(
     actor: Any | None,
     events: list[tuple[Any, dict[str, Any]]],
 ) -> None:
-    """Append one event per (subject, details) pair in a single multi-row INSERT (bulk
-    imports). The chain is the same as if `record` had been called for each."""
+    """Append one event per (subject, details) pair in a single INSERT statement (one row
+    for a page view, a batch for an import); the chain is the same either way.
+
+    Rows through Core, not ORM AuditEvent objects: the unit of work cost more than the
+    hashing, on every audited request (no code reads an event back in the transaction
+    that wrote it)."""
     if not events:
         return
     previous = _chain_head(session)
@@ -277,9 +258,7 @@ def record_many(
               "actor_name": getattr(actor, "username", None), "action": str(action),
               "ip_address": client.get("ip_address")}
     for subject, details in events:
-        # The columns `_event` fills, as a plain row: an ORM AuditEvent per row cost more
-        # than the hashing. The hash comes from the model's own `canonical_fields`.
-        row = _BulkEvent(
+        row = _EventRow(
             occurred_at=utcnow(), object_type=_attribute(subject, "audit_type"),
             object_id=None if subject is None else str(_attribute(subject, "id")),
             applicant_id=_attribute(subject, "audit_person_id"),
@@ -291,7 +270,7 @@ def record_many(
     _advance_head(session, previous, len(rows))
 
 
-class _BulkEvent(dict[str, Any]):
+class _EventRow(dict[str, Any]):
     """An audit_events row (a dict for the INSERT) whose values also read as attributes,
     so `AuditEvent.canonical_fields` hashes it exactly as it hashes a model object."""
 

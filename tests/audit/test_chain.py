@@ -85,8 +85,10 @@ def test_a_removed_row_is_detected(app, factories) -> None:
 
 def test_the_orm_refuses_to_change_or_delete_events(app) -> None:
     with app.app_context():
-        event = record(db.session, AuditAction.AUDIT_VERIFIED)
+        record(db.session, AuditAction.AUDIT_VERIFIED)
         db.session.commit()
+        event = db.session.execute(
+            sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
         event.action = "something.else"
         with pytest.raises(RuntimeError, match="append-only"):
             db.session.flush()
