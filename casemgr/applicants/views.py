@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload, with_expression
+from sqlalchemy.orm import load_only, selectinload, with_expression
 
 from casemgr.applicants import services
 from casemgr.applicants.fields import parse_languages
@@ -36,6 +36,7 @@ from casemgr.auth.policy import (
     require_in_scope,
     requires,
 )
+from casemgr.auth.services import assignable_staff
 from casemgr.cases import deadlines
 from casemgr.cases.models import Case
 from casemgr.exceptions import ValidationFailed
@@ -69,20 +70,18 @@ def load_applicant(applicant_id: int) -> Applicant:
     return applicant
 
 
-def _caseworker_options(blank: Any) -> list[Any]:
-    users = db.session.execute(
-        sa.select(User).where(User.organisation_id == current_user.organisation_id,
-                              User.active).order_by(User.full_name, User.username)
-    ).scalars()
-    return options(((str(u.id), u.full_name or u.username) for u in users
-                    if can(u, Action.TRANSITION_CASE)), blank=blank)
-
-
 # --- list and search -----------------------------------------------------------------------
 
-# What a row of the list shows beyond the applicant's own columns, read in the page's own
-# statement (a lookup per row shown, by primary key or the cases' applicant index).
+# What a row of the list shows: the applicant's columns it needs (the others are not read,
+# and reading one would raise rather than query once per row) and, in the same statement,
+# the current case and its caseworker (a lookup per row shown, by primary key or the
+# cases' applicant index).
 _ROW_DETAILS = (
+    load_only(Applicant.registration_no, Applicant.family_name, Applicant.given_names,
+              Applicant.native_name, Applicant.date_of_birth, Applicant.sex,
+              Applicant.nationality, Applicant.current_status, Applicant.current_lodged_on,
+              Applicant.current_lodged_at, Applicant.current_port, Applicant.current_due_on,
+              Applicant.current_due_kind, Applicant.anonymised_at, raiseload=True),
     with_expression(Applicant.current_case_id, sa.select(Case.id).where(
         Case.applicant_id == Applicant.id, Case.is_current)
         .order_by(Case.id.desc()).limit(1).scalar_subquery()),
@@ -113,7 +112,8 @@ def listed_applicants(filters: ApplicantFilterForm) -> tuple[sa.Select[Any], dic
     summary of the current case (see transitions.summarise), so filters and sort orders are
     served by composite indexes. Filters that cannot be applied show their messages and no
     results, never the unfiltered list presented as if it matched."""
-    filters.assigned_to_id.choices = _caseworker_options(blank=_("Anyone"))
+    filters.assigned_to_id.choices = options(
+        assignable_staff(db.session, current_user.organisation_id), blank=_("Anyone"))
     query = sa.select(Applicant).where(applicant_scope(current_user))
     used = {key: value for key, value in request.args.items()
             if value and key in filters._fields}

@@ -119,6 +119,11 @@ def can(user: Any, action: Action, obj: Any = None) -> bool:
     return obj is None or in_scope(user, obj)
 
 
+def roles_allowed(action: Action) -> list[Role]:
+    """The roles that may perform `action`: for a query of the users who may."""
+    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
 def applicant_scope(user: Any) -> sa.ColumnElement[bool]:
     """The WHERE clause every list, search, count and export of people goes through."""
     from casemgr.applicants.models import Applicant, SharingRecord

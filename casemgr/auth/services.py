@@ -17,6 +17,7 @@ from casemgr.audit.services import AuditAction, record
 from casemgr.auth import two_factor
 from casemgr.auth.models import Organisation, OrganisationKind, Role, User, new_session_token
 from casemgr.auth.passwords import hash_password, password_problems, verify_password
+from casemgr.auth.policy import Action, roles_allowed
 from casemgr.database import utcnow
 from casemgr.exceptions import LoginFailed, ValidationFailed
 from casemgr.records import apply_changes, ensure_current, flush_versioned
@@ -125,6 +126,17 @@ def check_password(password: str, username: str, field: str = "password") -> Non
 def generate_password() -> str:
     """A random password that passes the rules, for accounts created from the CLI."""
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
+def assignable_staff(session: Session, organisation_id: int) -> list[tuple[int, str]]:
+    """The active users of an organisation who may be assigned cases, as (id, name) by
+    name: the choices of a case's assignment and of the list's caseworker filter."""
+    staff = session.execute(
+        sa.select(User.id, User.full_name, User.username).join(User.organisation)
+        .where(User.organisation_id == organisation_id, User.active, Organisation.active,
+               User.role.in_(roles_allowed(Action.TRANSITION_CASE)))
+        .order_by(User.full_name, User.username))
+    return [(user_id, full_name or username) for user_id, full_name, username in staff]
 
 
 def create_user(

@@ -12,6 +12,7 @@ from flask_login import current_user
 from casemgr.applicants.services import record_view
 from casemgr.auth.models import Organisation, OrganisationKind, User
 from casemgr.auth.policy import Action, can, require, require_in_scope, requires
+from casemgr.auth.services import assignable_staff
 from casemgr.cases import deadlines, lifecycle, services
 from casemgr.cases.forms import AssignmentForm, ExtensionForm, NoteForm, TransitionForm
 from casemgr.cases.models import Case, CaseStatus, NoteVisibility
@@ -56,12 +57,8 @@ def _assignment_form(case: Case) -> AssignmentForm | None:
     if not can(current_user, Action.ASSIGN_CASE, case):
         return None
     form = AssignmentForm(obj=case)
-    staff = db.session.execute(sa.select(User).where(
-        User.organisation_id == case.applicant.agency_id, User.active
-    ).order_by(User.full_name, User.username)).scalars()
     form.assigned_to_id.choices = options(
-        ((u.id, u.full_name or u.username) for u in staff if can(u, Action.TRANSITION_CASE)),
-        blank=_("Nobody"))
+        assignable_staff(db.session, case.applicant.agency_id), blank=_("Nobody"))
     ngos = db.session.execute(sa.select(Organisation).where(
         Organisation.kind == OrganisationKind.NGO).order_by(Organisation.name)).scalars()
     form.representing_org_id.choices = options(((o.id, o.name) for o in ngos), blank=_("None"))
