@@ -56,6 +56,10 @@ LIST_INDEXES = {
     "lodged": ("current_lodged_on", "id"),
     "status": ("current_status", "current_lodged_on", "id"),
     "nationality": ("nationality", "current_lodged_on", "id"),
+    # The pair caseloads are triaged by (the Russians waiting for a referral decision): in
+    # the nationality's index above, a status that a few per cent of its people are in
+    # means scanning thousands of entries for a page; here they are one range.
+    "nationality_status": ("nationality", "current_status", "current_lodged_on", "id"),
     "due": ("current_due_on", "id"),
     "assigned": ("current_assigned_to_id", "current_lodged_on", "id"),
     "name": ("family_name", "id"),
