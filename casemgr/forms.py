@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import flash
@@ -38,9 +38,18 @@ def show_stale(form: FlaskForm, error: StaleRecord) -> list[dict[str, Any]]:
     return error.changes
 
 
-def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> list[SelectChoice]:
+class Options(list[SelectChoice]):
+    """Select options whose HTML (for CachedSelect) is built once per list: a list kept for
+    a locale (the countries) renders on every page view without building it again."""
+
+    @cached_property
+    def html(self) -> str:
+        return _options_html(tuple((str(c.value), str(c.label)) for c in self))
+
+
+def options(pairs: Iterable[tuple[Any, Any]], *, blank: Any = None) -> Options:
     """Select options from (value, label) pairs, optionally led by an empty "any" option."""
-    choices = [SelectChoice("", str(blank))] if blank is not None else []
+    choices = Options([SelectChoice("", str(blank))] if blank is not None else [])
     choices.extend(SelectChoice(value, str(label)) for value, label in pairs)
     return choices
 
@@ -87,7 +96,9 @@ class CachedSelect(widgets.Select):
         kwargs.setdefault("id", field.id)
         if self.multiple:
             kwargs["multiple"] = True
-        options = _options_html(tuple((str(c.value), str(c.label)) for c in field.choices))
+        choices = field.choices
+        options = (choices.html if isinstance(choices, Options) else
+                   _options_html(tuple((str(c.value), str(c.label)) for c in choices)))
         chosen = field.data if isinstance(field.data, list) else [field.data]
         for value in chosen:
             if value not in (None, ""):

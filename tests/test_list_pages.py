@@ -198,3 +198,18 @@ def test_caseworker_filter_offers_each_organisation_its_own_staff(
     busan_options = filter_select(page_of(other, "/applicants"), "assigned_to_id")
     assert "Incheon Worker" in incheon_options and "Busan Worker" not in incheon_options
     assert "Busan Worker" in busan_options and "Incheon Worker" not in busan_options
+
+
+def test_filter_selects_and_labels_follow_the_interface_language(caseworker: Any) -> None:
+    """The countries' options are rendered once per language (forms.Options), and the
+    filters' labels still name their fields, in the language of each view."""
+    english = page_of(caseworker, "/applicants?nationality=RUS")
+    korean = caseworker.get("/applicants?nationality=RUS", headers={
+        "Accept-Language": "ko-KR,ko;q=0.9"}).get_data(as_text=True)
+    again = page_of(caseworker, "/applicants?nationality=KAZ")
+    assert '<option value="RUS" selected>Russia' in filter_select(english, "nationality")
+    assert '<option value="RUS" selected>러시아' in filter_select(korean, "nationality")
+    assert '<option value="KAZ" selected>Kazakhstan' in filter_select(again, "nationality")
+    assert '<option value="RUS">Russia' in filter_select(again, "nationality")
+    assert '<label class="form-label small mb-0" for="nationality">Nationality</label>' in again
+    assert '<label class="form-label small mb-0" for="nationality">국적</label>' in korean
