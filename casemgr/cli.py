@@ -149,6 +149,7 @@ def restore_command(source: Path, force: bool) -> None:
 @with_appcontext
 def demo(applicants: int, seed: int, if_empty: bool) -> None:
     """Load deterministic synthetic demo data and print the DEMO logins."""
+    from casemgr.applicants.search import merge_index
     from casemgr.auth.models import User
     from casemgr.database import refresh_statistics
     from casemgr.demo import DEMO_PASSWORD, load_demo
@@ -162,6 +163,7 @@ def demo(applicants: int, seed: int, if_empty: bool) -> None:
         logins = load_demo(db.session, applicants=applicants, seed=seed, today=today(),
                            progress=lambda done: bar.update(done - bar.pos),
                            commit_every=50_000)
+    merge_index(db.session)
     refresh_statistics(db.session)
     db.session.commit()
     click.echo("")

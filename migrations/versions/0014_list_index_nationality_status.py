@@ -7,7 +7,7 @@ them: at a million applicants about 5 ms a page for a status a few per cent of t
 nationality are in. This index makes that pair one range (about 0.5 ms; bench/README.md).
 
 SQLite plans with the statistics ANALYZE left in sqlite_stat1 (migration 0011 analysed
-`applicants`; casemgr refreshes them after a demo or an import). An index missing from
+`applicants`; `casemgr demo` refreshes them after loading). An index missing from
 them is assumed selective on its leading column: at a million people a list filtered on a
 nationality alone then read this index and sorted all of that nationality, instead of
 reading its own index in order. So this index gets its statistics at once (about 0.3 s at
