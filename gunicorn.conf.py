@@ -4,6 +4,7 @@ Every value can be changed through the environment (GUNICORN_* below) without ed
 this file; casemgr's own settings stay CASEMGR_* (see README).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -50,3 +51,15 @@ if LOG_FORMAT == "json":
                                 "handlers": ["stdout"], "propagate": False},
         },
     }
+
+
+def post_worker_init(_worker: object) -> None:
+    """Once a worker has loaded the app: keep the objects of its start-up (modules, models,
+    compiled statements) out of every later garbage collection, and collect the youngest
+    generation every 5,000 new objects instead of 700. A page allocates thousands of
+    short-lived objects; with the defaults the collector ran about twice a request and a
+    full collection over the whole app every hundred or so, about 0.6 ms of an 11 ms list
+    page at a million applicants, against 0.04 ms after (bench/README.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(5000, 10, 10)

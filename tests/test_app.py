@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,3 +172,17 @@ def test_the_gunicorn_settings_load_and_keep_searches_out_of_the_log() -> None:
     assert str(settings["bind"]).startswith("127.0.0.1:")
     assert "%(U)s" in str(settings["access_log_format"])  # the path without its query
     assert "%(r)s" not in str(settings["access_log_format"])
+
+
+def test_each_gunicorn_worker_leaves_its_start_up_out_of_garbage_collection() -> None:
+    settings: dict[str, Any] = {}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
+         settings)
+    threshold = gc.get_threshold()
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == 5000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
