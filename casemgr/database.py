@@ -60,12 +60,14 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 def insert_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
                 ) -> None:
-    """Insert many rows of one shape (every row the same keys) in the connection's
-    transaction: the bulk writer's, the audit chain's and the name index's fast path.
-    PostgreSQL gets SQLAlchemy's executemany; SQLite `_sqlite_executemany`."""
+    """Insert rows of one shape (every row the same keys) in the connection's transaction:
+    the bulk writer's, the audit chain's and the name index's fast path. PostgreSQL gets
+    SQLAlchemy's executemany; SQLite `_sqlite_executemany` for several rows. A single row
+    (a page view's audit event) goes through SQLAlchemy on both, as every other statement
+    does, so that its events see it."""
     if not rows:
         return
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite" and len(rows) > 1:
         _sqlite_executemany(connection, table, rows)
     else:
         connection.execute(table.insert(), rows)
