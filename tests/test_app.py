@@ -164,10 +164,16 @@ def test_healthz_reports_an_unreachable_database(tmp_path) -> None:
     assert response.json == {"status": "unavailable"}
 
 
-def test_the_gunicorn_settings_load_and_keep_searches_out_of_the_log() -> None:
-    settings: dict[str, object] = {}
+def gunicorn_settings() -> dict[str, Any]:
+    """The names gunicorn.conf.py defines, as gunicorn reads them."""
+    settings: dict[str, Any] = {}
     exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
          settings)
+    return settings
+
+
+def test_the_gunicorn_settings_load_and_keep_searches_out_of_the_log() -> None:
+    settings = gunicorn_settings()
     assert settings["workers"] >= 3
     assert str(settings["bind"]).startswith("127.0.0.1:")
     assert "%(U)s" in str(settings["access_log_format"])  # the path without its query
@@ -175,9 +181,7 @@ def test_the_gunicorn_settings_load_and_keep_searches_out_of_the_log() -> None:
 
 
 def test_each_gunicorn_worker_leaves_its_start_up_out_of_garbage_collection() -> None:
-    settings: dict[str, Any] = {}
-    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
-         settings)
+    settings = gunicorn_settings()
     threshold = gc.get_threshold()
     try:
         settings["post_worker_init"](None)

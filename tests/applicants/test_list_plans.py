@@ -81,8 +81,7 @@ def test_migration_0014_gives_its_index_statistics_at_once(fresh_database,
     with app.app_context():
         downgrade(revision="0013")
         upgrade()
-        statistics = db.session.execute(sa.text(
-            "SELECT stat FROM sqlite_stat1 WHERE idx = :index"), {"index": INDEX}).scalars()
+        with db.engine.connect() as connection:
+            statistics = index_statistics(connection)
         assert [stat.split()[0] for stat in statistics] == ["3"]  # rows in the index
-        db.session.remove()
         db.engine.dispose()
