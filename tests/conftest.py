@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from jinja2.bccache import Bucket, BytecodeCache
 
-from casemgr import create_app
+from casemgr import ROOT, create_app
 from casemgr.auth import passwords
 from casemgr.auth.models import Role
 from casemgr.extensions import db
@@ -169,6 +169,15 @@ def runner(app: Flask) -> Any:
 def factories(app: Flask) -> Factories:
     """Make records in the database through the services (committed)."""
     return Factories(app)
+
+
+def gunicorn_settings() -> dict[str, Any]:
+    """The names gunicorn.conf.py defines, as gunicorn reads them (with the environment as
+    it is when called)."""
+    settings: dict[str, Any] = {}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
+         settings)
+    return settings
 
 
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:

@@ -6,13 +6,12 @@ import gc
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from casemgr import ROOT, create_app, resource_path
 from casemgr.config import SETTINGS
-from tests.conftest import log_in, make_app
+from tests.conftest import gunicorn_settings, log_in, make_app
 
 
 def test_paths_are_explicit_and_independent_of_the_working_directory(
@@ -162,14 +161,6 @@ def test_healthz_reports_an_unreachable_database(tmp_path) -> None:
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable"}
-
-
-def gunicorn_settings() -> dict[str, Any]:
-    """The names gunicorn.conf.py defines, as gunicorn reads them."""
-    settings: dict[str, Any] = {}
-    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
-         settings)
-    return settings
 
 
 def test_the_gunicorn_settings_load_and_keep_searches_out_of_the_log() -> None:

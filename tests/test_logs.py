@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from casemgr import ROOT
 from casemgr.logs import SAFE_REQUEST_ID, JsonFormatter
-from tests.conftest import log_in, make_app
+from tests.conftest import gunicorn_settings, log_in, make_app
 from tests.factories import PASSWORD
 
 
@@ -154,9 +153,7 @@ def test_unknown_log_format_or_level_is_refused(tmp_path) -> None:
 
 def test_gunicorn_logs_json_by_default(monkeypatch) -> None:
     monkeypatch.delenv("CASEMGR_LOG_FORMAT", raising=False)
-    settings: dict[str, Any] = {}
-    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
-         settings)
+    settings = gunicorn_settings()
     assert os.environ["CASEMGR_LOG_FORMAT"] == "json"  # the workers' apps log JSON
     assert settings["accesslog"] is None  # the app logs each request itself, with its id
     # gunicorn logs access lines whenever logconfig_dict is set: its logger drops them
@@ -172,21 +169,16 @@ def test_gunicorn_logs_json_by_default(monkeypatch) -> None:
 
 def test_gunicorn_keeps_text_logs_when_asked(monkeypatch) -> None:
     monkeypatch.setenv("CASEMGR_LOG_FORMAT", "text")
-    settings: dict[str, Any] = {}
-    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
-         settings)
+    settings = gunicorn_settings()
     assert "logconfig_dict" not in settings
 
 
 def test_gunicorn_control_socket_is_off_unless_a_path_is_given(monkeypatch) -> None:
     """Two instances on one host must not share gunicorn's per-user default socket."""
-    settings: dict[str, Any] = {}
     monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
-    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
-         settings)
+    settings = gunicorn_settings()
     assert settings["control_socket_disable"] is True
     monkeypatch.setenv("GUNICORN_CONTROL_SOCKET", "/run/casemgr/a.ctl")
-    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
-         settings)
+    settings = gunicorn_settings()
     assert settings["control_socket_disable"] is False
     assert settings["control_socket"] == "/run/casemgr/a.ctl"
