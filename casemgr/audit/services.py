@@ -1,8 +1,8 @@
 """Writing, querying and verifying the audit trail.
 
 Every service that reads or changes personal data calls `record`. Appends are serialised
-(an advisory lock on PostgreSQL; SQLite allows one writer at a time anyway) so the chain
-never forks when several workers write at once.
+(the chain head's row lock on PostgreSQL, the write lock on SQLite: see AuditChainHead)
+so the chain never forks when several workers write at once.
 """
 
 from __future__ import annotations
