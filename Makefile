@@ -32,7 +32,11 @@ run: $(VENV)/.installed-run
 	$(BIN)/casemgr demo --if-empty --applicants $(DEMO_APPLICANTS)
 	$(BIN)/casemgr run --host $(HOST) --port $(PORT)
 
+# The end-to-end tests drive Debian's Chromium (Playwright never downloads one); where it
+# cannot be installed they are skipped, saying so.
 test: $(VENV)/.installed-test
+	@bash .ci/debian-package chromium /usr/bin/chromium \
+		|| echo "== no Chromium: the end-to-end tests (tests/e2e) will be skipped =="
 	@status=0; \
 	echo "== tests on SQLite =="; \
 	CASEMGR_TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
